@@ -1,0 +1,123 @@
+"""The durable update inbox: store before acknowledging, lease in order per chat, finish or park.
+
+Leasing takes only the oldest open update of each chat (the NOT EXISTS clause), so two updates of one
+chat are never worked on at once, in one process or across several; SKIP LOCKED lets instances share
+the work without waiting on each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import msgspec
+
+STORE = """
+INSERT INTO inbox (update_id, chat_key, kind, payload)
+VALUES ($1, $2, $3, $4::text::jsonb)
+ON CONFLICT (update_id) DO NOTHING
+"""
+
+LEASE = """
+WITH heads AS (
+    SELECT i.update_id
+    FROM inbox i
+    WHERE i.status IN ('pending', 'replying')
+      AND i.available_at <= now()
+      AND (i.lease_until IS NULL OR i.lease_until < now())
+      AND NOT EXISTS (
+          SELECT 1 FROM inbox e
+          WHERE e.chat_key = i.chat_key
+            AND e.update_id < i.update_id
+            AND e.status IN ('pending', 'replying'))
+    ORDER BY i.update_id
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE inbox AS t
+SET lease_until = now() + make_interval(secs => $2),
+    attempts = CASE WHEN t.status = 'pending' THEN t.attempts + 1 ELSE t.attempts END
+FROM heads
+WHERE t.update_id = heads.update_id
+RETURNING t.update_id, t.chat_key, t.kind, t.payload, t.status, t.attempts, t.actions, t.actions_sent
+"""
+
+MARK_REPLYING = """
+UPDATE inbox SET status = 'replying', actions = $2::jsonb, actions_sent = 0, error = NULL
+WHERE update_id = $1
+"""
+
+MARK_SENT = "UPDATE inbox SET actions_sent = $2 WHERE update_id = $1"
+
+FINISH = """
+UPDATE inbox SET status = 'done', finished_at = now(), lease_until = NULL, payload = '{}'::jsonb
+WHERE update_id = $1
+"""
+
+RETRY_LATER = """
+UPDATE inbox SET lease_until = NULL, error = $2, available_at = now() + make_interval(secs => $3)
+WHERE update_id = $1
+"""
+
+PARK = """
+UPDATE inbox SET status = 'parked', finished_at = now(), lease_until = NULL, error = $2, request_id = $3
+WHERE update_id = $1
+"""
+
+PRUNE = """
+DELETE FROM inbox WHERE status = 'done' AND finished_at < now() - make_interval(secs => $1)
+"""
+
+COUNT_OPEN = "SELECT count(*) FROM inbox WHERE status IN ('pending', 'replying')"
+
+
+class LeasedUpdate(msgspec.Struct, frozen=True):
+    update_id: int
+    chat_key: int
+    kind: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    actions: list[Any] | None
+    actions_sent: int
+
+
+async def store(pool: asyncpg.Pool, update_id: int, chat_key: int, kind: str, raw_json: str) -> bool:
+    """Store an update; False when it was already there (Telegram retried it)."""
+    result = await pool.execute(STORE, update_id, chat_key, kind, raw_json)
+    return result.endswith(" 1")
+
+
+async def lease(pool: asyncpg.Pool, limit: int, lease_seconds: float) -> list[LeasedUpdate]:
+    rows = await pool.fetch(LEASE, limit, float(lease_seconds))
+    return [LeasedUpdate(**dict(r)) for r in sorted(rows, key=lambda r: r["update_id"])]
+
+
+async def mark_replying(conn: asyncpg.Connection, update_id: int, actions: list[Any]) -> None:
+    await conn.execute(MARK_REPLYING, update_id, actions)
+
+
+async def mark_sent(pool: asyncpg.Pool, update_id: int, count: int) -> None:
+    await pool.execute(MARK_SENT, update_id, count)
+
+
+async def finish(executor: asyncpg.Pool | asyncpg.Connection, update_id: int) -> None:
+    # The payload is cleared: it may hold personal data and is not needed once processed.
+    await executor.execute(FINISH, update_id)
+
+
+async def retry_later(pool: asyncpg.Pool, update_id: int, error: str, delay_seconds: float) -> None:
+    await pool.execute(RETRY_LATER, update_id, error[:2000], float(delay_seconds))
+
+
+async def park(pool: asyncpg.Pool, update_id: int, error: str, request_id: str) -> None:
+    await pool.execute(PARK, update_id, error[:2000], request_id)
+
+
+async def prune(pool: asyncpg.Pool, older_than_seconds: float) -> int:
+    result = await pool.execute(PRUNE, float(older_than_seconds))
+    return int(result.split()[-1])
+
+
+async def count_open(pool: asyncpg.Pool) -> int:
+    return await pool.fetchval(COUNT_OPEN)

@@ -1,0 +1,67 @@
+"""Users: registered on first contact, language remembered, marked inactive when they block the bot."""
+
+from __future__ import annotations
+
+import asyncpg
+import msgspec
+
+
+class UserRow(msgspec.Struct, frozen=True):
+    id: int
+    username: str | None
+    first_name: str | None
+    language: str
+    language_chosen: bool
+    is_active: bool
+    created: bool = False
+
+
+# xmax = 0 tells a fresh insert from an update of an existing row in an upsert.
+UPSERT = """
+INSERT INTO users AS u (id, username, first_name, language)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE
+SET username = EXCLUDED.username,
+    first_name = EXCLUDED.first_name,
+    is_active = true,
+    last_seen_at = now(),
+    language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
+RETURNING id, username, first_name, language, language_chosen, is_active, (xmax = 0) AS created
+"""
+
+SET_LANGUAGE = "UPDATE users SET language = $2, language_chosen = true WHERE id = $1"
+MARK_INACTIVE = "UPDATE users SET is_active = false WHERE id = $1"
+GET = "SELECT id, username, first_name, language, language_chosen, is_active FROM users WHERE id = $1"
+
+
+def language_from_telegram(code: str | None) -> str:
+    """Russian first; English for everyone whose Telegram is not in a Russian-reading language."""
+    if code and not code.lower().startswith(("ru", "uk", "be", "kk")):
+        return "en"
+    return "ru"
+
+
+async def touch(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    user_id: int,
+    username: str | None,
+    first_name: str | None,
+    telegram_language: str | None,
+) -> UserRow:
+    row = await conn.fetchrow(
+        UPSERT, user_id, username, first_name, language_from_telegram(telegram_language)
+    )
+    return UserRow(**dict(row))
+
+
+async def set_language(conn: asyncpg.Connection | asyncpg.Pool, user_id: int, language: str) -> None:
+    await conn.execute(SET_LANGUAGE, user_id, language)
+
+
+async def mark_inactive(conn: asyncpg.Connection | asyncpg.Pool, user_id: int) -> None:
+    await conn.execute(MARK_INACTIVE, user_id)
+
+
+async def get(conn: asyncpg.Connection | asyncpg.Pool, user_id: int) -> UserRow | None:
+    row = await conn.fetchrow(GET, user_id)
+    return UserRow(**dict(row)) if row else None
