@@ -1,0 +1,39 @@
+"""What the user did, as pure data: the runtime turns a Telegram update into one of these."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+IncomingKind = Literal["command", "text", "callback", "media", "other", "blocked", "unblocked"]
+
+
+class MediaInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    kind: Literal["photo", "video", "audio", "voice", "document", "animation", "video_note"]
+    file_id: str
+    file_size: int | None = None
+    mime_type: str | None = None
+    file_name: str | None = None
+    media_group_id: str | None = None
+
+
+class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    kind: IncomingKind
+    chat_id: int
+    user_id: int
+    lang: str = "ru"
+    chat_type: str = "private"
+    is_admin: bool = False
+    username: str | None = None
+    # command: "start" for "/start m-slug"; args: "m-slug"
+    command: str | None = None
+    args: str = ""
+    text: str | None = None
+    callback_id: str | None = None
+    callback_data: str | None = None
+    # The message a callback button sits on (to edit it in place).
+    message_id: int | None = None
+    media: MediaInput | None = None
+    # For kind "other": what was sent (sticker, location, contact, …).
+    other: str | None = None

@@ -1,0 +1,86 @@
+"""Menu screens: main menu, help, support, settings, and the error screen of the error boundary."""
+
+from __future__ import annotations
+
+import html
+
+from flows.context import FlowContext
+from flows.screens import Button, Screen
+from flows.texts import t
+
+# Callback data of global navigation: valid on any message, so never stale.
+MENU = "m:menu"
+HELP = "m:help"
+SUPPORT = "m:support"
+SETTINGS = "m:settings"
+LANG_PREFIX = "lang:"
+
+
+def back_to_menu_row(lang: str) -> tuple[Button, ...]:
+    return (Button(t(lang, "menu.back_to_menu"), data=MENU),)
+
+
+def main_menu(lang: str, *, notice: str | None = None) -> Screen:
+    text = t(lang, "menu.title")
+    if notice:
+        text = f"{notice}\n\n{text}"
+    return Screen(
+        text=text,
+        buttons=(
+            (Button(t(lang, "menu.help"), data=HELP), Button(t(lang, "menu.settings"), data=SETTINGS)),
+            (Button(t(lang, "menu.support"), data=SUPPORT),),
+        ),
+    )
+
+
+def help_screen(lang: str) -> Screen:
+    return Screen(text=t(lang, "help.text"), buttons=(back_to_menu_row(lang),))
+
+
+def support_contact_url(contact: str) -> str:
+    if contact.startswith("@"):
+        return f"https://t.me/{contact[1:]}"
+    return contact
+
+
+def support_screen(lang: str, ctx: FlowContext) -> Screen:
+    contact = ctx.support_telegram
+    text = t(
+        lang,
+        "support.text",
+        support_text=html.escape(ctx.support_text),
+        support_contact=html.escape(contact),
+    )
+    return Screen(
+        text=text,
+        buttons=(
+            (Button(t(lang, "menu.support"), url=support_contact_url(contact)),),
+            back_to_menu_row(lang),
+        ),
+    )
+
+
+def settings_screen(lang: str) -> Screen:
+    return Screen(
+        text=t(lang, "settings.text", language=t(lang, "settings.language_name")),
+        buttons=(
+            (
+                Button(t(lang, "settings.language_ru"), data=f"{LANG_PREFIX}ru"),
+                Button(t(lang, "settings.language_en"), data=f"{LANG_PREFIX}en"),
+            ),
+            back_to_menu_row(lang),
+        ),
+    )
+
+
+def error_screen(lang: str, request_id: str) -> Screen:
+    return Screen(
+        text=t(lang, "error.generic", request_id=request_id),
+        buttons=(
+            (Button(t(lang, "menu.back_to_menu"), data=MENU), Button(t(lang, "menu.support"), data=SUPPORT)),
+        ),
+    )
+
+
+def hint_screen(lang: str, hint_key: str) -> Screen:
+    return Screen(text=t(lang, hint_key), buttons=(back_to_menu_row(lang),))

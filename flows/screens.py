@@ -1,0 +1,63 @@
+"""Screens are data: what the user should see, with no knowledge of how Telegram draws it.
+
+Flows return these values; one renderer (integrations/telegram) turns them into Bot API calls, and
+snapshot tests cover them without Telegram.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+MediaKind = Literal["photo", "video", "audio", "animation", "document", "voice"]
+
+
+class Button(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    text: str
+    # Exactly one of these is set: callback data (1..64 bytes) or an external link.
+    data: str | None = None
+    url: str | None = None
+
+
+class Media(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    kind: MediaKind
+    # A URL Telegram can fetch, or a file_id already on Telegram.
+    source: str
+    caption: str | None = None
+
+
+class Screen(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One message the user sees. `text` is HTML (parse_mode=HTML); keyboards are rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    media: tuple[Media, ...] = ()
+
+    def button_texts(self) -> list[str]:
+        return [b.text for row in self.buttons for b in row]
+
+
+# --- What the runtime must do after an update (stored with the update, sent after the commit) ---
+
+
+class SendScreen(msgspec.Struct, frozen=True, tag="send", forbid_unknown_fields=True):
+    chat_id: int
+    screen: Screen
+    # A control message is the one the wizard keeps editing; its id is remembered in the session.
+    control: bool = True
+
+
+class EditScreen(msgspec.Struct, frozen=True, tag="edit", forbid_unknown_fields=True):
+    chat_id: int
+    message_id: int
+    screen: Screen
+
+
+class AnswerCallback(msgspec.Struct, frozen=True, tag="answer", forbid_unknown_fields=True):
+    callback_query_id: str
+    text: str | None = None
+    alert: bool = False
+
+
+Action = SendScreen | EditScreen | AnswerCallback

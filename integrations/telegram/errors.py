@@ -1,0 +1,19 @@
+"""Telegram send errors, mapped once from aiogram's exceptions (see renderer.call)."""
+
+from __future__ import annotations
+
+
+class TelegramSendError(Exception):
+    """Root of errors while sending to Telegram."""
+
+
+class UserBlockedBot(TelegramSendError):
+    """403: the user blocked the bot (or deleted the chat). Never retried."""
+
+
+class TransientSendError(TelegramSendError):
+    """Network trouble, Telegram 5xx, or a long flood wait: try again later."""
+
+
+class RejectedByTelegram(TelegramSendError):
+    """400 that retrying cannot fix (bad markup, too long…): logged and skipped."""

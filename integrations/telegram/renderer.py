@@ -1,0 +1,132 @@
+"""Turns Screen actions into Bot API calls. The one place that knows Telegram's error quirks:
+429 waits exactly retry_after, "message is not modified" is success, 403 means the user is gone."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from flows.screens import Action, AnswerCallback, EditScreen, Screen, SendScreen
+from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Waiting longer than this in-process would hold a worker slot too long: hand back for a later retry.
+MAX_INLINE_FLOOD_WAIT = 30.0
+MAX_FLOOD_RETRIES = 3
+
+
+class NotModified(Exception):
+    """Internal: the edit changed nothing (Telegram says 400, we say success)."""
+
+
+def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=b.text, url=b.url)
+                if b.url
+                else InlineKeyboardButton(text=b.text, callback_data=b.data)
+                for b in row
+            ]
+            for row in screen.buttons
+        ]
+    )
+
+
+async def call(make_request: Callable[[], Awaitable[T]], *, what: str) -> T:
+    """Run one Bot API request with Telegram's error semantics mapped to ours."""
+    for attempt in range(MAX_FLOOD_RETRIES + 1):
+        try:
+            return await make_request()
+        except TelegramRetryAfter as exc:
+            if exc.retry_after > MAX_INLINE_FLOOD_WAIT or attempt == MAX_FLOOD_RETRIES:
+                raise TransientSendError(f"{what}: flood wait {exc.retry_after}s") from exc
+            log.warning("%s: Telegram asks to wait %ss (429)", what, exc.retry_after)
+            await asyncio.sleep(exc.retry_after)
+        except TelegramForbiddenError as exc:
+            raise UserBlockedBot(f"{what}: {exc.message}") from exc
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message:
+                raise NotModified from exc
+            raise RejectedByTelegram(f"{what}: {exc.message}") from exc
+        except TelegramUnauthorizedError as exc:
+            # A revoked token is the operator's problem; retrying later keeps the update.
+            raise TransientSendError(f"{what}: unauthorized (check TELEGRAM_BOT_TOKEN)") from exc
+        except (TimeoutError, TelegramNetworkError, TelegramServerError, OSError) as exc:
+            raise TransientSendError(f"{what}: {type(exc).__name__}") from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class TelegramRenderer:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def perform(self, action: Action) -> int | None:
+        """Carry out one action; returns the id of a newly sent control message, if any."""
+        match action:
+            case AnswerCallback():
+                await self._answer(action)
+                return None
+            case EditScreen():
+                return await self._edit(action)
+            case SendScreen():
+                message_id = await self._send(action.chat_id, action.screen)
+                return message_id if action.control else None
+        raise TypeError(f"unknown action {type(action).__name__}")
+
+    async def _answer(self, action: AnswerCallback) -> None:
+        try:
+            await call(
+                lambda: self.bot.answer_callback_query(
+                    action.callback_query_id, text=action.text, show_alert=action.alert
+                ),
+                what="answerCallbackQuery",
+            )
+        except RejectedByTelegram as exc:
+            # "query is too old": the user already saw the spinner stop; the screen still updates.
+            log.info("callback answer skipped: %s", exc)
+
+    async def _send(self, chat_id: int, screen: Screen) -> int:
+        message = await call(
+            lambda: self.bot.send_message(chat_id, screen.text, reply_markup=keyboard(screen)),
+            what="sendMessage",
+        )
+        return message.message_id
+
+    async def _edit(self, action: EditScreen) -> int | None:
+        screen = action.screen
+        try:
+            await call(
+                lambda: self.bot.edit_message_text(
+                    text=screen.text,
+                    chat_id=action.chat_id,
+                    message_id=action.message_id,
+                    reply_markup=keyboard(screen),
+                ),
+                what="editMessageText",
+            )
+            return None
+        except NotModified:
+            return None
+        except RejectedByTelegram as exc:
+            # Too old to edit, deleted, or a media message: send the screen anew instead.
+            log.info("edit failed (%s); sending a new control message", exc)
+            return await self._send(action.chat_id, screen)
