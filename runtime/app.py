@@ -1,0 +1,161 @@
+"""Composition and lifecycle: config → logging → database → bot → web server + workers → graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import asyncpg
+from aiohttp import web
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
+
+from flows.context import FlowContext
+from flows.texts import t
+from integrations.telegram.bot import create_bot
+from integrations.telegram.errors import TelegramSendError
+from integrations.telegram.renderer import TelegramRenderer, call
+from persistence import inbox
+from persistence.db import create_pool
+from persistence.migrations import migrate
+from runtime.config import Settings
+from runtime.inbox_worker import InboxWorker
+from runtime.poller import Poller
+from runtime.processor import UpdateProcessor
+from runtime.secrets import webhook_header_secret, webhook_path_secret
+from runtime.updates import ALLOWED_UPDATES, UpdateHead
+from runtime.web import WebhookSettings, build_web_app
+
+log = logging.getLogger(__name__)
+
+BOT_COMMANDS = ("start", "help", "cancel")
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+class TrtApp:
+    """One running instance of the bot. `start()` returns once it serves; `stop()` drains and closes."""
+
+    def __init__(self, settings: Settings, *, host: str = "0.0.0.0", worker_concurrency: int | None = None) -> None:
+        self.settings = settings
+        self.host = host
+        self.worker_concurrency = worker_concurrency or max(4, min(32, settings.db_maxconn * 2))
+        self.pool: asyncpg.Pool | None = None
+        self.worker: InboxWorker | None = None
+        self.poller: Poller | None = None
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._bot = None
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        s = self.settings
+        self.pool = await create_pool(s.database_url, s.db_maxconn)
+        await migrate(self.pool)
+        self._bot = create_bot(s.telegram_bot_token, s.telegram_api_base)
+        renderer = TelegramRenderer(self._bot)
+        ctx = FlowContext(support_text=s.support_text, support_telegram=s.support_telegram, admin_ids=s.admin_ids)
+        processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
+        self.worker = InboxWorker(self.pool, processor, concurrency=self.worker_concurrency)
+        self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
+
+        webhook = WebhookSettings(
+            webhook_path_secret(s.telegram_bot_token), webhook_header_secret(s.telegram_bot_token),
+            s.webhook_header_fallback,
+        )
+        app = build_web_app(webhook, self.store_update)
+        self._runner = web.AppRunner(
+            app, access_log=logging.getLogger("aiohttp.access"), handle_signals=False, shutdown_timeout=5.0
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, s.port)
+        await site.start()
+        self.port = _bound_port(self._runner) or s.port
+        log.info("serving HTTP on port %s (mode: %s)", self.port, s.bot_mode)
+
+        # Telegram may be briefly unreachable at boot: keep serving /health and retry in the background.
+        self._tasks.append(asyncio.create_task(self._configure_telegram(), name="telegram-setup"))
+        if s.bot_mode == "polling":
+            self.poller = Poller(s.database_url, s.telegram_api_base, s.telegram_bot_token, self.store_update)
+            self._tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
+
+    async def store_update(self, head: UpdateHead, raw_json: str) -> bool:
+        assert self.pool is not None and self.worker is not None
+        created = await inbox.store(self.pool, head.update_id, head.chat_key, head.kind, raw_json)
+        if created:
+            self.worker.wake()
+        return created
+
+    async def _configure_telegram(self) -> None:
+        bot = self._bot
+        s = self.settings
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(TelegramSendError), wait=wait_random_exponential(multiplier=1, max=60)
+        ):
+            with attempt:
+                await self._set_commands(bot)
+                if s.bot_mode == "webhook":
+                    # Re-registering the same URL and secret is idempotent, so every start does it.
+                    await call(
+                        lambda: bot.set_webhook(
+                            url=s.webhook_url,
+                            secret_token=webhook_header_secret(s.telegram_bot_token),
+                            allowed_updates=list(ALLOWED_UPDATES),
+                            max_connections=40,
+                        ),
+                        what="setWebhook",
+                    )
+                    log.info("webhook registered with Telegram")
+
+    @staticmethod
+    async def _set_commands(bot) -> None:
+        from aiogram.types import BotCommand
+
+        for lang in ("ru", "en"):
+            commands = [BotCommand(command=c, description=t(lang, f"commands.{c}")) for c in BOT_COMMANDS]
+            await call(lambda c=commands, lc=lang: bot.set_my_commands(c, language_code=lc), what="setMyCommands")
+        default = [BotCommand(command=c, description=t("ru", f"commands.{c}")) for c in BOT_COMMANDS]
+        await call(lambda: bot.set_my_commands(default), what="setMyCommands")
+
+    async def stop(self) -> None:
+        """Stop taking work, let in-flight updates finish within a bound, then close everything.
+        The webhook is deliberately not deleted: during a deploy the new instance is already serving."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.poller is not None:
+            await self.poller.stop()
+        if self.worker is not None:
+            await self.worker.stop(SHUTDOWN_GRACE_SECONDS)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self._bot is not None:
+            await self._bot.session.close()
+        if self.pool is not None:
+            await self.pool.close()
+        log.info("stopped")
+
+
+def _bound_port(runner: web.AppRunner) -> int | None:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return address[1]
+    return None
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT (Render sends SIGTERM on every deploy)."""
+    app = TrtApp(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await app.start()
+    try:
+        await stop.wait()
+        log.info("shutdown signal received")
+    finally:
+        await app.stop()

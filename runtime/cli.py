@@ -1,0 +1,55 @@
+"""The `trt` command: `trt run` serves the bot; `trt check-config` validates the environment."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from runtime.config import ConfigError, environment_with_dotenv, load_settings, log_config_checks
+from runtime.logs import setup_logging
+
+log = logging.getLogger("trt")
+
+
+def _settings_or_exit():
+    environ = environment_with_dotenv(os.environ)
+    try:
+        settings, checks = load_settings(environ)
+    except ConfigError as exc:
+        # Logging is not configured from the settings yet; this message never contains a value.
+        setup_logging()
+        log.error("%s", exc)
+        sys.exit(2)
+    setup_logging(settings.log_level, settings.log_format, settings.secret_values())
+    log_config_checks(log, checks)
+    return settings
+
+
+def _run(_: argparse.Namespace) -> int:
+    from runtime.app import serve  # imported late: aiogram takes seconds to import
+
+    settings = _settings_or_exit()
+    asyncio.run(serve(settings))
+    return 0
+
+
+def _check_config(_: argparse.Namespace) -> int:
+    _settings_or_exit()
+    log.info("configuration is valid")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="trt", description="TRT: Kie AI models in Telegram")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="serve the bot (BOT_MODE webhook or polling)").set_defaults(func=_run)
+    commands.add_parser("check-config", help="validate the environment and exit").set_defaults(func=_check_config)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Telegram update → flows.Incoming: the one place that reads Telegram's update shapes."""
+
+from __future__ import annotations
+
+from flows.incoming import Incoming, MediaInput
+from persistence.users import UserRow
+from runtime.updates import TgMessage, TgUpdate, TgUser
+
+_BLOCKED = {"kicked", "left"}
+
+
+def actor_of(update: TgUpdate) -> TgUser | None:
+    if update.message is not None:
+        return update.message.from_
+    if update.callback_query is not None:
+        return update.callback_query.from_
+    if update.my_chat_member is not None:
+        return update.my_chat_member.from_
+    if update.pre_checkout_query is not None:
+        return update.pre_checkout_query.from_
+    return None
+
+
+def to_incoming(update: TgUpdate, user: UserRow, admin_ids: tuple[int, ...]) -> Incoming | None:
+    base = {"user_id": user.id, "lang": user.language, "is_admin": user.id in admin_ids, "username": user.username}
+    if update.callback_query is not None:
+        cq = update.callback_query
+        message = cq.message
+        return Incoming(
+            kind="callback",
+            chat_id=message.chat.id if message else user.id,
+            chat_type=message.chat.type if message else "private",
+            callback_id=cq.id,
+            callback_data=cq.data,
+            message_id=message.message_id if message else None,
+            **base,
+        )
+    if update.my_chat_member is not None:
+        member = update.my_chat_member
+        status = member.new_chat_member.status if member.new_chat_member else ""
+        return Incoming(
+            kind="blocked" if status in _BLOCKED else "unblocked",
+            chat_id=member.chat.id,
+            chat_type=member.chat.type,
+            **base,
+        )
+    if update.message is not None:
+        return _from_message(update.message, base)
+    return None
+
+
+def _from_message(message: TgMessage, base: dict) -> Incoming:
+    common = {"chat_id": message.chat.id, "chat_type": message.chat.type, **base}
+    text = message.text
+    if text is not None:
+        if text.startswith("/"):
+            head, _, args = text.partition(" ")
+            command = head[1:].split("@", 1)[0].lower()
+            return Incoming(kind="command", command=command, args=args.strip(), text=text, **common)
+        return Incoming(kind="text", text=text, **common)
+    media = _media_of(message)
+    if media is not None:
+        return Incoming(kind="media", media=media, text=message.caption, **common)
+    other = next(
+        (name for name in ("sticker", "location", "contact") if getattr(message, name) is not None), "unsupported"
+    )
+    return Incoming(kind="other", other=other, **common)
+
+
+def _media_of(message: TgMessage) -> MediaInput | None:
+    group = message.media_group_id
+    if message.photo:
+        # Telegram sends several sizes of one photo; the last is the largest.
+        best = message.photo[-1]
+        return MediaInput("photo", best.file_id, best.file_size, "image/jpeg", None, group)
+    for kind in ("video", "audio", "voice", "animation", "video_note", "document"):
+        item = getattr(message, kind)
+        if item is not None:
+            return MediaInput(kind, item.file_id, item.file_size, item.mime_type, item.file_name, group)
+    return None

@@ -1,0 +1,160 @@
+"""Handling one stored update: decide in one transaction, then send the replies.
+
+Phase 1 (one transaction): register the user, lock the chat's session, run the flow, store the new
+session, the effects and the replies to send. Phase 2: send the replies in order, recording progress,
+then mark the update done. A crash in phase 2 resends at most the reply that was in flight: Telegram
+has no idempotent send.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+import asyncpg
+import msgspec
+
+from flows import menus, router
+from flows.context import FlowContext
+from flows.ids import new_request_id
+from flows.outcome import MarkInactive, SetLanguage
+from flows.screens import Action, AnswerCallback, SendScreen
+from flows.session import session_from_state, session_to_state
+from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
+from integrations.telegram.renderer import TelegramRenderer
+from persistence import inbox, sessions, users
+from persistence.inbox import LeasedUpdate
+from runtime.incoming import actor_of, to_incoming
+from runtime.logs import redact
+from runtime.updates import convert_update
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+_actions_type = list[Action]
+
+# Errors that say "the database is not reachable right now", not "this update is broken".
+INFRASTRUCTURE_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+def retry_delay(attempts: int) -> float:
+    return min(30.0, 1.0 * 2 ** max(0, attempts - 1))
+
+
+class UpdateProcessor:
+    def __init__(
+        self, pool: asyncpg.Pool, renderer: TelegramRenderer, ctx: FlowContext, admin_ids: tuple[int, ...]
+    ) -> None:
+        self.pool = pool
+        self.renderer = renderer
+        self.ctx = ctx
+        self.admin_ids = admin_ids
+
+    async def process(self, row: LeasedUpdate) -> None:
+        if row.status == "pending":
+            try:
+                actions = await self._decide(row)
+            except Exception as exc:  # the error boundary: every failure ends in a retry or a parked row
+                await self._failed(row, exc)
+                return
+            start = 0
+        else:
+            actions = msgspec.convert(row.actions or [], _actions_type)
+            start = row.actions_sent
+        await self._send(row, actions, start)
+
+    async def _decide(self, row: LeasedUpdate) -> list[Action]:
+        update = convert_update(row.payload)
+        actor = actor_of(update)
+        async with self.pool.acquire() as conn, conn.transaction():
+            if actor is None or actor.is_bot:
+                await inbox.mark_replying(conn, row.update_id, [])
+                return []
+            user = await users.touch(conn, actor.id, actor.username, actor.first_name, actor.language_code)
+            incoming = to_incoming(update, user, self.admin_ids)
+            if incoming is None:
+                await inbox.mark_replying(conn, row.update_id, [])
+                return []
+            version, state = await sessions.load_for_update(conn, incoming.chat_id)
+            outcome = router.handle(incoming, session_from_state(state), self.ctx)
+            for effect in outcome.effects:
+                match effect:
+                    case SetLanguage(lang=lang):
+                        await users.set_language(conn, user.id, lang)
+                    case MarkInactive():
+                        await users.mark_inactive(conn, user.id)
+            actions = list(outcome.actions)
+            if incoming.callback_id and not any(isinstance(a, AnswerCallback) for a in actions):
+                # Every button press is answered, or the user's client keeps spinning.
+                actions.insert(0, AnswerCallback(incoming.callback_id))
+            await sessions.save(conn, incoming.chat_id, version + 1, session_to_state(outcome.session))
+            await inbox.mark_replying(conn, row.update_id, msgspec.to_builtins(actions))
+            return actions
+
+    async def _send(self, row: LeasedUpdate, actions: list[Action], start: int) -> None:
+        control_message_id: int | None = None
+        chat_id = row.chat_key
+        for index in range(start, len(actions)):
+            action = actions[index]
+            try:
+                new_id = await self.renderer.perform(action)
+            except UserBlockedBot:
+                log.info("update %s: user blocked the bot; remaining replies dropped", row.update_id)
+                await users.mark_inactive(self.pool, chat_id)
+                break
+            except RejectedByTelegram as exc:
+                log.error("update %s: Telegram rejected a reply: %s", row.update_id, exc)
+                continue
+            except TransientSendError as exc:
+                log.warning("update %s: sending failed, will retry: %s", row.update_id, exc)
+                await inbox.retry_later(self.pool, row.update_id, str(exc), retry_delay(row.attempts))
+                return
+            if new_id is not None:
+                control_message_id = new_id
+                await sessions.set_control_message(self.pool, chat_id, new_id)
+            if isinstance(action, SendScreen) and index + 1 < len(actions):
+                await inbox.mark_sent(self.pool, row.update_id, index + 1)
+        await inbox.finish(self.pool, row.update_id)
+        if control_message_id is not None:
+            log.debug("update %s: control message is now %s", row.update_id, control_message_id)
+
+    async def _failed(self, row: LeasedUpdate, exc: Exception) -> None:
+        error = redact("".join(traceback.format_exception_only(type(exc), exc)).strip())
+        if isinstance(exc, INFRASTRUCTURE_ERRORS):
+            # Not the update's fault: keep it, however many times it takes.
+            log.warning("update %s: database unavailable, will retry: %s", row.update_id, error)
+            try:
+                await inbox.retry_later(self.pool, row.update_id, error, retry_delay(row.attempts))
+            except INFRASTRUCTURE_ERRORS:
+                pass  # the lease expires and another round picks the update up again
+            return
+        if row.attempts < MAX_ATTEMPTS:
+            log.warning(
+                "update %s failed (attempt %d of %d), will retry", row.update_id, row.attempts, MAX_ATTEMPTS,
+                exc_info=exc,
+            )
+            await inbox.retry_later(self.pool, row.update_id, error, retry_delay(row.attempts))
+            return
+        request_id = new_request_id()
+        log.error("update %s parked after %d attempts [%s]", row.update_id, row.attempts, request_id, exc_info=exc)
+        await inbox.park(self.pool, row.update_id, error, request_id)
+        await self._tell_user_about_failure(row, request_id)
+
+    async def _tell_user_about_failure(self, row: LeasedUpdate, request_id: str) -> None:
+        try:
+            user = await users.get(self.pool, row.chat_key)
+            lang = user.language if user else "ru"
+            callback_id = (row.payload.get("callback_query") or {}).get("id")
+            if callback_id:
+                await self.renderer.perform(AnswerCallback(callback_id))
+            await self.renderer.perform(SendScreen(row.chat_key, menus.error_screen(lang, request_id), control=True))
+        except Exception:
+            log.exception("update %s: could not tell the user about failure [%s]", row.update_id, request_id)

@@ -1,0 +1,134 @@
+"""Telegram update types: only the fields TRT reads, decoded with msgspec (Telegram adds fields freely,
+so unknown fields are ignored here, unlike our own data types)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class TgUser(msgspec.Struct, frozen=True):
+    id: int
+    is_bot: bool = False
+    first_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+class TgChat(msgspec.Struct, frozen=True):
+    id: int
+    type: str = "private"
+
+
+class TgFile(msgspec.Struct, frozen=True):
+    file_id: str
+    file_unique_id: str | None = None
+    file_size: int | None = None
+    mime_type: str | None = None
+    file_name: str | None = None
+    duration: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class TgSuccessfulPayment(msgspec.Struct, frozen=True):
+    currency: str
+    total_amount: int
+    invoice_payload: str
+    telegram_payment_charge_id: str
+    provider_payment_charge_id: str | None = None
+
+
+class TgMessage(msgspec.Struct, frozen=True):
+    message_id: int
+    chat: TgChat
+    date: int = 0
+    from_: TgUser | None = msgspec.field(default=None, name="from")
+    text: str | None = None
+    caption: str | None = None
+    photo: list[TgFile] | None = None
+    video: TgFile | None = None
+    audio: TgFile | None = None
+    voice: TgFile | None = None
+    video_note: TgFile | None = None
+    animation: TgFile | None = None
+    document: TgFile | None = None
+    sticker: dict | None = None
+    location: dict | None = None
+    contact: dict | None = None
+    media_group_id: str | None = None
+    successful_payment: TgSuccessfulPayment | None = None
+
+
+class TgCallbackQuery(msgspec.Struct, frozen=True):
+    id: str
+    from_: TgUser = msgspec.field(name="from")
+    data: str | None = None
+    message: TgMessage | None = None
+
+
+class TgPreCheckoutQuery(msgspec.Struct, frozen=True):
+    id: str
+    from_: TgUser = msgspec.field(name="from")
+    currency: str
+    total_amount: int
+    invoice_payload: str
+
+
+class TgChatMemberStatus(msgspec.Struct, frozen=True):
+    status: str
+
+
+class TgMyChatMember(msgspec.Struct, frozen=True):
+    chat: TgChat
+    from_: TgUser = msgspec.field(name="from")
+    new_chat_member: TgChatMemberStatus | None = None
+
+
+class TgUpdate(msgspec.Struct, frozen=True):
+    update_id: int
+    message: TgMessage | None = None
+    callback_query: TgCallbackQuery | None = None
+    pre_checkout_query: TgPreCheckoutQuery | None = None
+    my_chat_member: TgMyChatMember | None = None
+
+
+# The update kinds TRT handles; also what setWebhook/getUpdates ask Telegram for.
+ALLOWED_UPDATES = ("message", "callback_query", "pre_checkout_query", "my_chat_member")
+
+_decode_update = msgspec.json.Decoder(TgUpdate).decode
+
+
+class UpdateHead(msgspec.Struct, frozen=True):
+    update_id: int
+    kind: str
+    chat_key: int
+
+
+class MalformedUpdate(ValueError):
+    """The body is not a Telegram update (bad JSON, or no integer update_id)."""
+
+
+def parse_update(raw: bytes) -> TgUpdate:
+    try:
+        return _decode_update(raw)
+    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
+        raise MalformedUpdate(str(exc)) from exc
+
+
+def head_of(update: TgUpdate) -> UpdateHead | None:
+    """Kind and ordering key of an update TRT handles; None for kinds it ignores (edited_message, …)."""
+    if update.message is not None:
+        return UpdateHead(update.update_id, "message", update.message.chat.id)
+    if update.callback_query is not None:
+        cq = update.callback_query
+        key = cq.message.chat.id if cq.message is not None else cq.from_.id
+        return UpdateHead(update.update_id, "callback_query", key)
+    if update.pre_checkout_query is not None:
+        return UpdateHead(update.update_id, "pre_checkout_query", update.pre_checkout_query.from_.id)
+    if update.my_chat_member is not None:
+        return UpdateHead(update.update_id, "my_chat_member", update.my_chat_member.chat.id)
+    return None
+
+
+def convert_update(payload: dict) -> TgUpdate:
+    return msgspec.convert(payload, TgUpdate)

@@ -1,0 +1,84 @@
+"""The webhook's front door: secrets, bad bodies, duplicates, update kinds, health."""
+
+import json
+
+import pytest
+
+from tests.e2e.harness import running_app
+from tests.fakes.telegram import (
+    make_channel_post_update,
+    make_edited_message_update,
+    make_message_update,
+)
+
+
+async def _inbox_count(db) -> int:
+    return await db.fetchval("SELECT count(*) FROM inbox")
+
+
+async def test_health_answers_with_status_version_uptime(db, database_url):
+    async with running_app(database_url) as client:
+        async with client.http.get(client.base + "/health") as r:
+            assert r.status == 200
+            body = await r.json()
+        assert body["status"] == "ok" and body["version"] and body["uptime_s"] >= 0
+
+
+async def test_rejections_never_touch_the_database(db, database_url):
+    async with running_app(database_url) as client:
+        update = make_message_update(10, 42, "/start")
+        assert (await client.post(update, path="/tg/not-the-secret"))[0] == 404
+        assert (await client.post(update, headers={}))[0] == 401
+        assert (await client.post(update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}))[0] == 403
+        assert (await client.post(b"{not json"))[0] == 400
+        assert (await client.post(b'{"message": {}}'))[0] == 400  # no update_id
+        oversized = json.dumps({**update, "padding": "x" * (1024 * 1024)}).encode()
+        assert (await client.post(oversized))[0] == 413
+        assert await _inbox_count(db) == 0
+        assert client.tg.calls("sendMessage") == []
+
+
+@pytest.mark.parametrize("fallback", ["off", "on"])
+async def test_header_fallback_path_only_when_enabled(db, database_url, fallback):
+    async with running_app(database_url, WEBHOOK_HEADER_FALLBACK=fallback) as client:
+        status, _ = await client.post(make_message_update(11, 43, "/start"), path="/tg")
+        if fallback == "off":
+            assert status == 404
+            assert await _inbox_count(db) == 0
+        else:
+            assert status == 200
+            # Even on the fallback path the header is required.
+            assert (await client.post(make_message_update(12, 43, "/help"), path="/tg", headers={}))[0] == 401
+            await client.settle()
+            assert len(client.tg.calls("sendMessage", chat_id=43)) == 1
+
+
+async def test_duplicate_update_is_processed_once(db, database_url):
+    async with running_app(database_url) as client:
+        update = make_message_update(20, 44, "/start")
+        for _ in range(3):
+            assert (await client.post(update))[0] == 200
+        await client.settle()
+        assert len(client.tg.calls("sendMessage", chat_id=44)) == 1
+
+
+async def test_unhandled_update_kinds_are_acknowledged_and_ignored(db, database_url):
+    async with running_app(database_url) as client:
+        assert (await client.post(make_edited_message_update(30, 45, "edited")))[0] == 200
+        assert (await client.post(make_channel_post_update(31, -100123, "post")))[0] == 200
+        await client.settle()
+        assert await _inbox_count(db) == 0
+        assert client.tg.calls("sendMessage") == []
+
+
+async def test_startup_registers_webhook_with_secret_and_commands(db, database_url):
+    async with running_app(database_url) as client:
+        await client.tg.wait_for("setWebhook")
+        settings = client.app.settings
+        assert client.tg.webhook_url == settings.webhook_url
+        assert client.tg.webhook_secret == client.header["X-Telegram-Bot-Api-Secret-Token"]
+        assert set(client.tg.allowed_updates) >= {"message", "callback_query", "pre_checkout_query"}
+        languages = {c.params.get("language_code") for c in client.tg.calls("setMyCommands")}
+        assert {"ru", "en"} <= languages
+        # The bot never deletes its webhook in webhook mode (not even on shutdown).
+    assert client.tg.calls("deleteWebhook") == []
