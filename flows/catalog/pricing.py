@@ -1,0 +1,297 @@
+"""Credits → kopecks: the price table of an entry applied to an input, under the pricing policy.
+
+Money is integer kopecks everywhere. Arithmetic is exact (fractions), rounded up once at the end, so a
+price never depends on float noise. A combination without a documented price raises: never a fallback.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import msgspec.toml
+from msgspec import Meta
+
+from flows.catalog.types import (
+    EMPTY,
+    NONEMPTY,
+    BooleanField,
+    EnumField,
+    Field,
+    FileField,
+    FileListField,
+    ForbidCombination,
+    IntegerField,
+    ModelEntry,
+    NumberField,
+    PriceRow,
+    PriceUnit,
+    TextField,
+)
+from flows.catalog.validate import condition_holds, is_set, resolved_values
+
+POLICY_PATH = Path(__file__).resolve().parents[1] / "pricing_policy.toml"
+
+
+class PricingPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    usd_per_credit: Annotated[float, Meta(gt=0)]
+    rub_per_usd: Annotated[float, Meta(gt=0)]
+    markup: Annotated[float, Meta(ge=1)]
+    round_step_rub: Annotated[int, Meta(ge=1)]
+    minimum_rub: Annotated[int, Meta(ge=0)]
+    free_daily_quota: Annotated[int, Meta(ge=0)]
+    free_max_credits: Annotated[float, Meta(ge=0)]
+    stars_per_rub: Annotated[float, Meta(gt=0)]
+
+
+class PricingError(Exception):
+    """Root of pricing errors; `code` is stable for user texts."""
+
+    code = "pricing_error"
+
+
+class NoPrice(PricingError):
+    code = "no_price"
+
+
+class MediaDurationNeeded(PricingError):
+    """The price is per second of an input file and the runtime did not pass its duration."""
+
+    code = "media_duration_needed"
+
+
+class PriceSummary(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    min_kopecks: int
+    max_kopecks: int | None  # None: no upper bound (e.g. per second of an uploaded video)
+    varies: bool
+    unit: PriceUnit
+
+
+def load_policy(path: Path | str | None = None) -> PricingPolicy:
+    data = Path(path or POLICY_PATH).read_bytes()
+    return msgspec.toml.decode(data, type=PricingPolicy)
+
+
+# --- domains ----------------------------------------------------------------------------------------------
+
+
+def price_domain(field: Field) -> tuple[Any, ...]:
+    """The values a `pricing.by` field can take, as price rows spell them."""
+    if isinstance(field, EnumField):
+        return field.values
+    if isinstance(field, BooleanField):
+        return (False, True)
+    if isinstance(field, FileField | FileListField):
+        return (EMPTY, NONEMPTY)
+    raise TypeError(f"{type(field).__name__} cannot choose a price")
+
+
+def reachable_combinations(entry: ModelEntry) -> list[dict[str, Any]]:
+    """Every assignment of the `by` fields a user can choose, minus forbidden combinations."""
+    pricing = entry.pricing
+    props = entry.schema.properties
+    combos: list[dict[str, Any]] = [{}]
+    for name in pricing.by:
+        combos = [{**combo, name: value} for combo in combos for value in price_domain(props[name])]
+    forbids = [r for r in entry.schema.rules if isinstance(r, ForbidCombination)]
+    return [
+        combo
+        for combo in combos
+        if not any(set(rule.when) <= set(combo) and condition_holds(rule.when, combo) for rule in forbids)
+    ]
+
+
+def find_row(entry: ModelEntry, resolved: Mapping[str, Any]) -> PriceRow:
+    probe = {}
+    for name in entry.pricing.by:
+        value = resolved.get(name)
+        field = entry.schema.properties.get(name)
+        if isinstance(field, FileField | FileListField):
+            value = NONEMPTY if is_set(value) else EMPTY
+        probe[name] = value
+    for row in entry.pricing.table:
+        if condition_holds(row.when, probe):
+            return row
+    shown = ", ".join(f"{k}={v!r}" for k, v in probe.items())
+    raise NoPrice(f"model {entry.id!r}: no price for {shown or 'this input'}")
+
+
+# --- units -------------------------------------------------------------------------------------------------
+
+
+def _frac(value: Any) -> Fraction:
+    return Fraction(str(value))
+
+
+def _media_seconds(entry: ModelEntry, name: str, media_seconds: Mapping[str, float] | None) -> Fraction:
+    if media_seconds is None or name not in media_seconds:
+        raise MediaDurationNeeded(f"model {entry.id!r}: the price needs the duration of {name!r}")
+    return Fraction(math.ceil(media_seconds[name]))
+
+
+def units_for(
+    entry: ModelEntry, resolved: Mapping[str, Any], media_seconds: Mapping[str, float] | None = None
+) -> Fraction:
+    pricing = entry.pricing
+    name = pricing.unit_field
+    field = entry.schema.properties.get(name) if name else None
+    value = resolved.get(name) if name else None
+    units: Fraction
+    if pricing.unit == "request":
+        units = Fraction(1)
+    elif isinstance(field, FileField | FileListField) and is_set(value):
+        units = _media_seconds(entry, name, media_seconds)
+    elif not is_set(value):
+        if pricing.default_units is None:
+            raise NoPrice(f"model {entry.id!r}: {name!r} is not set and there are no default units")
+        units = _frac(pricing.default_units)
+    elif pricing.unit == "1000_chars":
+        units = Fraction(max(1, math.ceil(len(str(value)) / 1000)))
+    elif pricing.unit == "megapixel":
+        table = pricing.unit_table or {}
+        if str(value) not in table:
+            raise NoPrice(f"model {entry.id!r}: no megapixels for {name}={value!r}")
+        units = _frac(table[str(value)])
+    else:  # second, image: a number (Kie sometimes spells it as a string, e.g. duration "10")
+        units = _frac(value)
+    if pricing.max_units is not None:
+        units = min(units, _frac(pricing.max_units))
+    for extra in pricing.plus_media_seconds_of:
+        if is_set(resolved.get(extra)):
+            units += _media_seconds(entry, extra, media_seconds)
+    if pricing.count_field and is_set(resolved.get(pricing.count_field)):
+        units *= _frac(resolved[pricing.count_field])
+    return units
+
+
+def credits_for(
+    entry: ModelEntry, values: Mapping[str, Any], media_seconds: Mapping[str, float] | None = None
+) -> Fraction:
+    """Kie credits for this input (exact). Raises NoPrice / MediaDurationNeeded."""
+    resolved = resolved_values(entry, values)
+    for rule in entry.schema.rules:
+        if isinstance(rule, ForbidCombination) and condition_holds(rule.when, resolved):
+            raise NoPrice(f"model {entry.id!r}: combination {dict(rule.when)} is not offered")
+    row = find_row(entry, resolved)
+    if row.credits <= 0:
+        raise NoPrice(f"model {entry.id!r}: no documented price")
+    return _frac(row.credits) * units_for(entry, resolved, media_seconds)
+
+
+def credits_to_kopecks(credits: Fraction | float, policy: PricingPolicy) -> int:
+    raw = (
+        (Fraction(str(credits)) if isinstance(credits, float) else Fraction(credits))
+        * _frac(policy.usd_per_credit)
+        * _frac(policy.rub_per_usd)
+        * _frac(policy.markup)
+        * 100
+    )
+    step = policy.round_step_rub * 100
+    kopecks = math.ceil(raw / step) * step
+    return max(kopecks, policy.minimum_rub * 100)
+
+
+def price_kopecks(
+    entry: ModelEntry,
+    values: Mapping[str, Any],
+    policy: PricingPolicy,
+    media_seconds: Mapping[str, float] | None = None,
+) -> int:
+    """The user's price for this input, rounded up to the policy's step, at least its minimum.
+
+    `media_seconds` maps a file field to its media duration when the price is per second of an input.
+    """
+    return credits_to_kopecks(credits_for(entry, values, media_seconds), policy)
+
+
+# --- ranges for cards -------------------------------------------------------------------------------------
+
+
+def _numeric_bounds(field: Field | None) -> tuple[Fraction | None, Fraction | None]:
+    if isinstance(field, EnumField):
+        numbers = [_frac(v) for v in field.values]
+        return min(numbers), max(numbers)
+    if isinstance(field, IntegerField | NumberField):
+        low = _frac(field.minimum) if field.minimum is not None else None
+        high = _frac(field.maximum) if field.maximum is not None else None
+        return low, high
+    return None, None
+
+
+def units_range(entry: ModelEntry) -> tuple[Fraction, Fraction | None]:
+    pricing = entry.pricing
+    props = entry.schema.properties
+    field = props.get(pricing.unit_field) if pricing.unit_field else None
+    optional = pricing.unit_field not in entry.schema.required
+    default = _frac(pricing.default_units) if pricing.default_units is not None else None
+    low: Fraction | None
+    high: Fraction | None
+    if pricing.unit == "request":
+        low = high = Fraction(1)
+    elif isinstance(field, FileField | FileListField):
+        low, high = Fraction(1), None
+    elif field is None:
+        low = high = default
+    elif pricing.unit == "1000_chars":
+        assert isinstance(field, TextField)
+        low = Fraction(1)
+        high = Fraction(math.ceil(field.max_length / 1000)) if field.max_length else None
+    elif pricing.unit == "megapixel":
+        sizes = [_frac(v) for v in (pricing.unit_table or {}).values()]
+        low, high = min(sizes), max(sizes)
+    else:
+        low, high = _numeric_bounds(field)
+        low = low if low is not None and low > 0 else Fraction(1)
+    if (
+        optional
+        and default is not None
+        and field is not None
+        and not isinstance(field, FileField | FileListField)
+    ):
+        low = min(low, default) if low is not None else default
+        high = max(high, default) if high is not None else None
+    if pricing.max_units is not None:
+        cap = _frac(pricing.max_units)
+        high = cap if high is None else min(high, cap)
+    if pricing.plus_media_seconds_of:
+        high = None
+    if pricing.count_field:
+        count_low, count_high = _numeric_bounds(props.get(pricing.count_field))
+        count_low = count_low or Fraction(1)
+        if pricing.count_field not in entry.schema.required:
+            count_low = min(count_low, Fraction(1))  # unset: one output
+        low = low * count_low if low is not None else None
+        high = high * count_high if high is not None and count_high is not None else None
+    return (low if low is not None else Fraction(1)), high
+
+
+def price_summary(entry: ModelEntry, policy: PricingPolicy) -> PriceSummary:
+    rows = [find_row(entry, combo) for combo in reachable_combinations(entry)]
+    if any(row.credits <= 0 for row in rows):
+        raise NoPrice(f"model {entry.id!r}: no documented price")
+    credits = [_frac(row.credits) for row in rows] or [_frac(r.credits) for r in entry.pricing.table]
+    low_units, high_units = units_range(entry)
+    low = credits_to_kopecks(min(credits) * low_units, policy)
+    high = credits_to_kopecks(max(credits) * high_units, policy) if high_units is not None else None
+    return PriceSummary(min_kopecks=low, max_kopecks=high, varies=high != low, unit=entry.pricing.unit)
+
+
+def price_range(entry: ModelEntry, policy: PricingPolicy) -> tuple[int, int | None]:
+    summary = price_summary(entry, policy)
+    return summary.min_kopecks, summary.max_kopecks
+
+
+def format_rub(kopecks: int) -> str:
+    rubles, rest = divmod(kopecks, 100)
+    whole = f"{rubles:,}".replace(",", "\u00a0")
+    return f"{whole} ₽" if not rest else f"{whole},{rest:02d} ₽"
+
+
+def card_price_text(summary: PriceSummary) -> str:
+    """ "12 ₽" for a fixed price, "от 12 ₽" when options change it (the lead owns the final wording)."""
+    text = format_rub(summary.min_kopecks)
+    return f"от {text}" if summary.varies else text
