@@ -3,13 +3,14 @@ print( outside tests (the service logs through logging, which redacts secrets)."
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)")
-PRINT_CALL = re.compile(r"(^|[^A-Za-z0-9_.])print\(")
 
 
 def tracked_files(root: Path) -> list[Path]:
@@ -39,11 +40,30 @@ def prints_outside_tests(root: Path, files: list[Path]) -> list[str]:
         relative = path.relative_to(root)
         if path.suffix != ".py" or relative.parts[0] == "tests":
             continue
-        for number, line in enumerate(_lines(path), 1):
-            code = line.split("#", 1)[0]
-            if PRINT_CALL.search(code):
-                found.append(f"{relative}:{number}: print( outside tests (use logging)")
+        found.extend(
+            f"{relative}:{number}: print( outside tests (use logging)" for number in _print_calls(path)
+        )
     return found
+
+
+def _print_calls(path: Path) -> list[int]:
+    """Line numbers of calls to the builtin print: tokens, so strings and comments never count,
+    and attribute calls such as pretty.print( are not the builtin."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline))
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return []
+    lines = []
+    for index, token in enumerate(tokens[:-1]):
+        previous = tokens[index - 1].string if index else ""
+        if (
+            token.type == tokenize.NAME
+            and token.string == "print"
+            and tokens[index + 1].string == "("
+            and previous != "."
+        ):
+            lines.append(token.start[0])
+    return lines
 
 
 def run(root: Path) -> list[str]:

@@ -15,7 +15,9 @@ def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_clean_tree_passes(tmp_path):
-    root = _repo(tmp_path, {"runtime/a.py": "import logging\nlogging.info('x')\n", "tests/t.py": "print('ok')\n"})
+    root = _repo(
+        tmp_path, {"runtime/a.py": "import logging\nlogging.info('x')\n", "tests/t.py": "print('ok')\n"}
+    )
     assert run(root) == []
 
 
@@ -38,3 +40,9 @@ def test_planted_print_outside_tests_is_caught(tmp_path):
 def test_print_in_a_comment_or_a_method_name_is_not_a_violation(tmp_path):
     root = _repo(tmp_path, {"runtime/x.py": "# print(x) is banned\npretty.print(1)\nblueprint(2)\n"})
     assert run(root) == []
+
+
+def test_print_inside_a_string_is_not_a_violation_but_a_real_call_after_one_is(tmp_path):
+    source = 'MESSAGE = "no print( outside tests"\nx = 1; print(MESSAGE)\n'
+    root = _repo(tmp_path, {"scripts/g.py": source})
+    assert run(root) == ["scripts/g.py:2: print( outside tests (use logging)"]
