@@ -36,7 +36,9 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 class TrtApp:
     """One running instance of the bot. `start()` returns once it serves; `stop()` drains and closes."""
 
-    def __init__(self, settings: Settings, *, host: str = "0.0.0.0", worker_concurrency: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, host: str = "0.0.0.0", worker_concurrency: int | None = None
+    ) -> None:
         self.settings = settings
         self.host = host
         self.worker_concurrency = worker_concurrency or max(4, min(32, settings.db_maxconn * 2))
@@ -54,13 +56,16 @@ class TrtApp:
         await migrate(self.pool)
         self._bot = create_bot(s.telegram_bot_token, s.telegram_api_base)
         renderer = TelegramRenderer(self._bot)
-        ctx = FlowContext(support_text=s.support_text, support_telegram=s.support_telegram, admin_ids=s.admin_ids)
+        ctx = FlowContext(
+            support_text=s.support_text, support_telegram=s.support_telegram, admin_ids=s.admin_ids
+        )
         processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
         self.worker = InboxWorker(self.pool, processor, concurrency=self.worker_concurrency)
         self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
 
         webhook = WebhookSettings(
-            webhook_path_secret(s.telegram_bot_token), webhook_header_secret(s.telegram_bot_token),
+            webhook_path_secret(s.telegram_bot_token),
+            webhook_header_secret(s.telegram_bot_token),
             s.webhook_header_fallback,
         )
         app = build_web_app(webhook, self.store_update)
@@ -90,7 +95,8 @@ class TrtApp:
         bot = self._bot
         s = self.settings
         async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(TelegramSendError), wait=wait_random_exponential(multiplier=1, max=60)
+            retry=retry_if_exception_type(TelegramSendError),
+            wait=wait_random_exponential(multiplier=1, max=60),
         ):
             with attempt:
                 await self._set_commands(bot)
@@ -113,7 +119,9 @@ class TrtApp:
 
         for lang in ("ru", "en"):
             commands = [BotCommand(command=c, description=t(lang, f"commands.{c}")) for c in BOT_COMMANDS]
-            await call(lambda c=commands, lc=lang: bot.set_my_commands(c, language_code=lc), what="setMyCommands")
+            await call(
+                lambda c=commands, lc=lang: bot.set_my_commands(c, language_code=lc), what="setMyCommands"
+            )
         default = [BotCommand(command=c, description=t("ru", f"commands.{c}")) for c in BOT_COMMANDS]
         await call(lambda: bot.set_my_commands(default), what="setMyCommands")
 

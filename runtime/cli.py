@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trt", description="TRT: Kie AI models in Telegram")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="serve the bot (BOT_MODE webhook or polling)").set_defaults(func=_run)
-    commands.add_parser("check-config", help="validate the environment and exit").set_defaults(func=_check_config)
+    commands.add_parser("check-config", help="validate the environment and exit").set_defaults(
+        func=_check_config
+    )
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -75,7 +75,9 @@ class InboxWorker:
         except Exception:
             # The processor handles its own failures; reaching here means even that failed (e.g. the
             # database vanished mid-way). The lease expires and the update is picked up again.
-            log.exception("update %s: processing interrupted; it will be retried after its lease", row.update_id)
+            log.exception(
+                "update %s: processing interrupted; it will be retried after its lease", row.update_id
+            )
         finally:
             self._in_flight.discard(asyncio.current_task())
             self.wake()
@@ -99,7 +101,9 @@ class InboxWorker:
             for task in pending:
                 task.cancel()
             if pending:
-                log.warning("shutdown: %d updates still in flight were left for the next instance", len(pending))
+                log.warning(
+                    "shutdown: %d updates still in flight were left for the next instance", len(pending)
+                )
 
     @property
     def in_flight(self) -> int:

@@ -22,7 +22,12 @@ def actor_of(update: TgUpdate) -> TgUser | None:
 
 
 def to_incoming(update: TgUpdate, user: UserRow, admin_ids: tuple[int, ...]) -> Incoming | None:
-    base = {"user_id": user.id, "lang": user.language, "is_admin": user.id in admin_ids, "username": user.username}
+    base = {
+        "user_id": user.id,
+        "lang": user.language,
+        "is_admin": user.id in admin_ids,
+        "username": user.username,
+    }
     if update.callback_query is not None:
         cq = update.callback_query
         message = cq.message
@@ -62,7 +67,8 @@ def _from_message(message: TgMessage, base: dict) -> Incoming:
     if media is not None:
         return Incoming(kind="media", media=media, text=message.caption, **common)
     other = next(
-        (name for name in ("sticker", "location", "contact") if getattr(message, name) is not None), "unsupported"
+        (name for name in ("sticker", "location", "contact") if getattr(message, name) is not None),
+        "unsupported",
     )
     return Incoming(kind="other", other=other, **common)
 

@@ -83,9 +83,15 @@ class Poller:
                 body = await self._call(
                     http,
                     "getUpdates",
-                    {"offset": offset, "timeout": self.long_poll_seconds, "allowed_updates": list(ALLOWED_UPDATES)},
+                    {
+                        "offset": offset,
+                        "timeout": self.long_poll_seconds,
+                        "allowed_updates": list(ALLOWED_UPDATES),
+                    },
                 )
-                updates = msgspec.json.decode(body.result, type=list[msgspec.Raw] | None) or [] if body else []
+                updates = (
+                    msgspec.json.decode(body.result, type=list[msgspec.Raw] | None) or [] if body else []
+                )
                 for raw in updates:
                     offset = max(offset, await self._store(bytes(raw)) + 1)
         finally:

@@ -138,13 +138,18 @@ class UpdateProcessor:
             return
         if row.attempts < MAX_ATTEMPTS:
             log.warning(
-                "update %s failed (attempt %d of %d), will retry", row.update_id, row.attempts, MAX_ATTEMPTS,
+                "update %s failed (attempt %d of %d), will retry",
+                row.update_id,
+                row.attempts,
+                MAX_ATTEMPTS,
                 exc_info=exc,
             )
             await inbox.retry_later(self.pool, row.update_id, error, retry_delay(row.attempts))
             return
         request_id = new_request_id()
-        log.error("update %s parked after %d attempts [%s]", row.update_id, row.attempts, request_id, exc_info=exc)
+        log.error(
+            "update %s parked after %d attempts [%s]", row.update_id, row.attempts, request_id, exc_info=exc
+        )
         await inbox.park(self.pool, row.update_id, error, request_id)
         await self._tell_user_about_failure(row, request_id)
 
@@ -155,6 +160,8 @@ class UpdateProcessor:
             callback_id = (row.payload.get("callback_query") or {}).get("id")
             if callback_id:
                 await self.renderer.perform(AnswerCallback(callback_id))
-            await self.renderer.perform(SendScreen(row.chat_key, menus.error_screen(lang, request_id), control=True))
+            await self.renderer.perform(
+                SendScreen(row.chat_key, menus.error_screen(lang, request_id), control=True)
+            )
         except Exception:
             log.exception("update %s: could not tell the user about failure [%s]", row.update_id, request_id)

@@ -75,7 +75,9 @@ def build_web_app(webhook: WebhookSettings, store_update: StoreUpdate) -> web.Ap
         try:
             await store_update(head, raw.decode("utf-8"))
         except Exception:
-            log.exception("webhook: could not store update %s; Telegram will deliver it again", head.update_id)
+            log.exception(
+                "webhook: could not store update %s; Telegram will deliver it again", head.update_id
+            )
             raise web.HTTPServiceUnavailable(text="try again later") from None
         return web.json_response({"ok": True})
 

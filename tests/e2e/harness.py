@@ -58,7 +58,9 @@ class Client:
         url = self.base + (path or self.webhook_path)
         hdrs = self.header if headers is None else headers
         if isinstance(update, bytes):
-            async with self.http.post(url, data=update, headers={**hdrs, "Content-Type": "application/json"}) as r:
+            async with self.http.post(
+                url, data=update, headers={**hdrs, "Content-Type": "application/json"}
+            ) as r:
                 return r.status, await r.text()
         async with self.http.post(url, json=update, headers=hdrs) as r:
             return r.status, await r.text()

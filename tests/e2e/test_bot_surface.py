@@ -9,7 +9,11 @@ from tests.fakes.telegram import (
 
 
 def _texts(tg, chat_id):
-    return [c.params.get("text", "") for c in tg.calls(chat_id=chat_id) if c.method in ("sendMessage", "editMessageText")]
+    return [
+        c.params.get("text", "")
+        for c in tg.calls(chat_id=chat_id)
+        if c.method in ("sendMessage", "editMessageText")
+    ]
 
 
 async def test_help_cancel_and_support(db, database_url):
@@ -100,7 +104,9 @@ async def test_kicked_my_chat_member_marks_user_inactive(db, database_url):
 
 async def test_flood_wait_is_respected_then_delivered(db, database_url):
     async with running_app(database_url) as client:
-        client.tg.fail_next("sendMessage", error_code=429, description="Too Many Requests: retry after 1", retry_after=1)
+        client.tg.fail_next(
+            "sendMessage", error_code=429, description="Too Many Requests: retry after 1", retry_after=1
+        )
         await client.post(make_message_update(1, 608, "/start"))
         await client.settle()
         calls = client.tg.calls("sendMessage", chat_id=608)

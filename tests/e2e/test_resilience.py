@@ -126,7 +126,11 @@ async def test_two_instances_process_each_update_once_in_chat_order(db, database
             for chat in chats:
                 texts = [c.params["text"] for c in tg.calls("sendMessage", chat_id=chat) if c.ok]
                 assert len(texts) == 3, chat
-                assert "Выберите раздел" in texts[0] and "/cancel" in texts[1] and texts[2].startswith("Отменено")
+                assert (
+                    "Выберите раздел" in texts[0]
+                    and "/cancel" in texts[1]
+                    and texts[2].startswith("Отменено")
+                )
 
 
 async def test_graceful_shutdown_finishes_in_flight_update(db, database_url):

@@ -24,7 +24,8 @@ async def test_two_instances_migrating_together_apply_each_migration_once():
 
 async def test_jsonb_round_trips_through_msgspec_codec(db):
     await db.execute(
-        "INSERT INTO sessions (chat_id, version, state) VALUES (1, 1, $1::jsonb)", {"place": "menu", "n": [1, 2]}
+        "INSERT INTO sessions (chat_id, version, state) VALUES (1, 1, $1::jsonb)",
+        {"place": "menu", "n": [1, 2]},
     )
     state = await db.fetchval("SELECT state FROM sessions WHERE chat_id = 1")
     assert state == {"place": "menu", "n": [1, 2]}
