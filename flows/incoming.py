@@ -16,6 +16,7 @@ class MediaInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     mime_type: str | None = None
     file_name: str | None = None
     media_group_id: str | None = None
+    duration: float | None = None
 
 
 class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -37,3 +38,5 @@ class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     media: MediaInput | None = None
     # For kind "other": what was sent (sticker, location, contact, …).
     other: str | None = None
+    # More parts of the same album are already waiting: record this one without a new screen.
+    batch_pending: bool = False

@@ -20,17 +20,26 @@ def back_to_menu_row(lang: str) -> tuple[Button, ...]:
     return (Button(t(lang, "menu.back_to_menu"), data=MENU),)
 
 
-def main_menu(lang: str, *, notice: str | None = None) -> Screen:
+def main_menu(lang: str, ctx: FlowContext | None = None, *, notice: str | None = None) -> Screen:
+    """Categories that have models, the free section, then help, settings and support.
+    Only sections that work are shown."""
+    from flows import browse
+
     text = t(lang, "menu.title")
     if notice:
         text = f"{notice}\n\n{text}"
-    return Screen(
-        text=text,
-        buttons=(
-            (Button(t(lang, "menu.help"), data=HELP), Button(t(lang, "menu.settings"), data=SETTINGS)),
-            (Button(t(lang, "menu.support"), data=SUPPORT),),
-        ),
-    )
+    rows: list[tuple[Button, ...]] = []
+    if ctx is not None:
+        categories = [
+            Button(t(lang, key), data=browse.category_data(kind))
+            for kind, key in browse.available_categories(ctx)
+        ]
+        rows += [tuple(categories[i : i + 2]) for i in range(0, len(categories), 2)]
+        if ctx.catalog is not None and ctx.catalog.free():
+            rows.append((Button(t(lang, "menu.free"), data=f"{browse.FREE_PREFIX}0"),))
+    rows.append((Button(t(lang, "menu.help"), data=HELP), Button(t(lang, "menu.settings"), data=SETTINGS)))
+    rows.append((Button(t(lang, "menu.support"), data=SUPPORT),))
+    return Screen(text=text, buttons=tuple(rows))
 
 
 def help_screen(lang: str) -> Screen:

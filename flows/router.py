@@ -1,21 +1,24 @@
-"""The top of the conversation: commands, menu navigation, and hints for anything unexpected.
+"""The top of the conversation: commands, menu navigation, catalog browsing, and hints for anything
+unexpected. The active wizard gets every update that is its business first.
 
 Pure: takes what the user did and the stored session, returns the new session, the replies and the
-effects. Flows with their own state (wizards, top-ups) plug in below this router.
+effects.
 """
 
 from __future__ import annotations
 
-from flows import menus
+from flows import browse, menus
 from flows.context import FlowContext
 from flows.incoming import Incoming
 from flows.outcome import MarkInactive, Outcome, SetLanguage, show
-from flows.screens import AnswerCallback, SendScreen
+from flows.screens import AnswerCallback, Screen, SendScreen
 from flows.session import Session
 from flows.texts import LANGUAGES, t
+from flows.wizard import handlers as wizard
 
 # Telegram cuts a message at 4096 characters; longer text can only come from a forged update.
 MAX_TEXT = 4096
+DEEP_LINK_PREFIX = "m-"
 
 
 def handle(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
@@ -26,13 +29,17 @@ def handle(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
         return Outcome(session=session)
     if incoming.chat_type != "private":
         return _private_only(incoming, session)
+    if incoming.kind == "text" and len(incoming.text or "") > MAX_TEXT:
+        return show(incoming, session, menus.hint_screen(lang, "hint.too_long"))
     if incoming.kind == "command":
         return _command(incoming, session, ctx)
+    handled = wizard.handle(incoming, session, ctx)
+    if handled is not None:
+        return handled
     if incoming.kind == "callback":
         return _callback(incoming, session, ctx)
     if incoming.kind == "text":
-        key = "hint.too_long" if len(incoming.text or "") > MAX_TEXT else "hint.unknown_text"
-        return show(incoming, session, menus.hint_screen(lang, key))
+        return show(incoming, session, menus.hint_screen(lang, "hint.unknown_text"))
     # Media, stickers, locations, contacts where nothing is expected.
     return show(incoming, session, menus.hint_screen(lang, "hint.unexpected_media"))
 
@@ -43,8 +50,9 @@ def _private_only(incoming: Incoming, session: Session) -> Outcome:
         actions.append(AnswerCallback(incoming.callback_id))
     if incoming.kind in ("command", "callback"):
         # One short note, and only when spoken to, so a group is never spammed.
-        note = menus.Screen(text=t(incoming.lang, "group.private_only"))
-        actions.append(SendScreen(incoming.chat_id, note, control=False))
+        actions.append(
+            SendScreen(incoming.chat_id, Screen(text=t(incoming.lang, "group.private_only")), control=False)
+        )
     return Outcome(session=session, actions=tuple(actions))
 
 
@@ -52,16 +60,14 @@ def _command(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
     lang = incoming.lang
     match incoming.command:
         case "start":
-            return show(
-                incoming,
-                Session(place="menu", control_message_id=session.control_message_id),
-                menus.main_menu(lang),
-            )
+            if incoming.args.startswith(DEEP_LINK_PREFIX):
+                return _open_model(incoming, session, ctx, incoming.args[len(DEEP_LINK_PREFIX) :])
+            return show(incoming, _at(session, "menu"), menus.main_menu(lang, ctx))
+        case "models":
+            return show(incoming, _at(session, "menu"), menus.main_menu(lang, ctx))
         case "cancel":
             return show(
-                incoming,
-                Session(place="menu", control_message_id=session.control_message_id),
-                menus.main_menu(lang, notice=t(lang, "cancel.done")),
+                incoming, _at(session, "menu"), menus.main_menu(lang, ctx, notice=t(lang, "cancel.done"))
             )
         case "help":
             return show(incoming, _at(session, "help"), menus.help_screen(lang))
@@ -69,15 +75,21 @@ def _command(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
             return show(incoming, session, menus.hint_screen(lang, "hint.unknown_command"))
 
 
+def _open_model(incoming: Incoming, session: Session, ctx: FlowContext, slug: str) -> Outcome:
+    entry = ctx.catalog.by_slug(slug) if ctx.catalog is not None else None
+    if entry is not None and entry.enabled:
+        return wizard.open_card(incoming, session, ctx, entry)
+    lang = incoming.lang
+    return show(
+        incoming, _at(session, "menu"), menus.main_menu(lang, ctx, notice=t(lang, "browse.unknown_model"))
+    )
+
+
 def _callback(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
     lang = incoming.lang
     data = incoming.callback_data or ""
     if data == menus.MENU:
-        return show(
-            incoming,
-            Session(place="menu", control_message_id=session.control_message_id),
-            menus.main_menu(lang),
-        )
+        return show(incoming, _at(session, "menu"), menus.main_menu(lang, ctx))
     if data == menus.HELP:
         return show(incoming, _at(session, "help"), menus.help_screen(lang))
     if data == menus.SUPPORT:
@@ -93,11 +105,20 @@ def _callback(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome
             notice=t(new_lang, "settings.language_saved"),
         )
         return Outcome(session=outcome.session, actions=outcome.actions, effects=(SetLanguage(new_lang),))
+    if data.startswith(browse.CARD_PREFIX):
+        return _open_model(incoming, session, ctx, data[len(browse.CARD_PREFIX) :])
+    if data.startswith(browse.CATEGORY_PREFIX):
+        kind, _, page = data[len(browse.CATEGORY_PREFIX) :].partition(":")
+        if kind in dict(browse.CATEGORIES) and page.isdigit():
+            return show(incoming, _at(session, "browse"), browse.category_screen(kind, int(page), lang, ctx))
+    if data.startswith(browse.FREE_PREFIX) and data[len(browse.FREE_PREFIX) :].isdigit():
+        page = int(data[len(browse.FREE_PREFIX) :])
+        return show(incoming, _at(session, "browse"), browse.free_screen(page, lang, ctx))
     # A button this version no longer knows (or a forged one): say so and show where the user is.
     return show(incoming, session, current_screen(session, lang, ctx), notice=t(lang, "stale.button"))
 
 
-def current_screen(session: Session, lang: str, ctx: FlowContext) -> menus.Screen:
+def current_screen(session: Session, lang: str, ctx: FlowContext) -> Screen:
     match session.place:
         case "help":
             return menus.help_screen(lang)
@@ -106,8 +127,8 @@ def current_screen(session: Session, lang: str, ctx: FlowContext) -> menus.Scree
         case "settings":
             return menus.settings_screen(lang)
         case _:
-            return menus.main_menu(lang)
+            return menus.main_menu(lang, ctx)
 
 
 def _at(session: Session, place: str) -> Session:
-    return Session(place=place, control_message_id=session.control_message_id, flow=session.flow)
+    return Session(place=place, control_message_id=session.control_message_id, seq=session.seq)

@@ -14,6 +14,8 @@ class Session(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     control_message_id: int | None = None
     # State owned by the active flow (a wizard snapshot, a top-up in progress…), opaque here.
     flow: dict[str, Any] | None = None
+    # Grows with every screen that carries versioned buttons; a button with an older number is stale.
+    seq: int = 0
 
 
 def session_from_state(state: dict[str, Any] | None) -> Session:

@@ -68,6 +68,13 @@ PRUNE = """
 DELETE FROM inbox WHERE status = 'done' AND finished_at < now() - make_interval(secs => $1)
 """
 
+MORE_OF_ALBUM = """
+SELECT EXISTS (
+    SELECT 1 FROM inbox
+    WHERE chat_key = $1 AND update_id > $2 AND status = 'pending'
+      AND payload -> 'message' ->> 'media_group_id' = $3)
+"""
+
 COUNT_OPEN = "SELECT count(*) FROM inbox WHERE status IN ('pending', 'replying')"
 
 
@@ -117,6 +124,11 @@ async def park(pool: asyncpg.Pool, update_id: int, error: str, request_id: str) 
 async def prune(pool: asyncpg.Pool, older_than_seconds: float) -> int:
     result = await pool.execute(PRUNE, float(older_than_seconds))
     return int(result.split()[-1])
+
+
+async def more_of_album_waiting(conn: asyncpg.Connection, chat_key: int, update_id: int, group: str) -> bool:
+    """Whether later parts of the same album are already stored (Telegram sends each part apart)."""
+    return await conn.fetchval(MORE_OF_ALBUM, chat_key, update_id, group)
 
 
 async def count_open(pool: asyncpg.Pool) -> int:

@@ -11,6 +11,7 @@ import asyncpg
 from aiohttp import web
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
 
+from flows.catalog import load_catalog, load_policy
 from flows.context import FlowContext
 from flows.texts import t
 from integrations.telegram.bot import create_bot
@@ -29,7 +30,7 @@ from runtime.web import WebhookSettings, build_web_app
 
 log = logging.getLogger(__name__)
 
-BOT_COMMANDS = ("start", "help", "cancel")
+BOT_COMMANDS = ("start", "models", "help", "cancel")
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
@@ -52,13 +53,20 @@ class TrtApp:
 
     async def start(self) -> None:
         s = self.settings
+        # The catalog first: a broken entry stops the start before anything else is touched.
+        catalog = load_catalog()
         self.pool = await create_pool(s.database_url, s.db_maxconn)
         await migrate(self.pool)
         self._bot = create_bot(s.telegram_bot_token, s.telegram_api_base)
         renderer = TelegramRenderer(self._bot)
         ctx = FlowContext(
-            support_text=s.support_text, support_telegram=s.support_telegram, admin_ids=s.admin_ids
+            support_text=s.support_text,
+            support_telegram=s.support_telegram,
+            admin_ids=s.admin_ids,
+            catalog=catalog,
+            policy=load_policy(),
         )
+        log.info("catalog %s: %d models, %d enabled", catalog.version, len(catalog), len(catalog.enabled()))
         processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
         self.worker = InboxWorker(self.pool, processor, concurrency=self.worker_concurrency)
         self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))

@@ -29,10 +29,15 @@ def _settings_or_exit():
 
 
 def _run(_: argparse.Namespace) -> int:
+    from flows.catalog import CatalogError
     from runtime.app import serve  # imported late: aiogram takes seconds to import
 
     settings = _settings_or_exit()
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except CatalogError as exc:
+        log.error("the model catalog is broken, not starting: %s", exc)
+        return 2
     return 0
 
 

@@ -82,5 +82,7 @@ def _media_of(message: TgMessage) -> MediaInput | None:
     for kind in ("video", "audio", "voice", "animation", "video_note", "document"):
         item = getattr(message, kind)
         if item is not None:
-            return MediaInput(kind, item.file_id, item.file_size, item.mime_type, item.file_name, group)
+            return MediaInput(
+                kind, item.file_id, item.file_size, item.mime_type, item.file_name, group, item.duration
+            )
     return None

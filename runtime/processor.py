@@ -17,12 +17,13 @@ import msgspec
 from flows import menus, router
 from flows.context import FlowContext
 from flows.ids import new_request_id
+from flows.jobs import CreateJob
 from flows.outcome import MarkInactive, SetLanguage
 from flows.screens import Action, AnswerCallback, SendScreen
 from flows.session import session_from_state, session_to_state
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
 from integrations.telegram.renderer import TelegramRenderer
-from persistence import inbox, sessions, users
+from persistence import inbox, jobs, sessions, users
 from persistence.inbox import LeasedUpdate
 from runtime.incoming import actor_of, to_incoming
 from runtime.logs import redact
@@ -83,6 +84,12 @@ class UpdateProcessor:
             if incoming is None:
                 await inbox.mark_replying(conn, row.update_id, [])
                 return []
+            media = incoming.media
+            if media is not None and media.media_group_id:
+                waiting = await inbox.more_of_album_waiting(
+                    conn, row.chat_key, row.update_id, media.media_group_id
+                )
+                incoming = msgspec.structs.replace(incoming, batch_pending=waiting)
             version, state = await sessions.load_for_update(conn, incoming.chat_id)
             outcome = router.handle(incoming, session_from_state(state), self.ctx)
             for effect in outcome.effects:
@@ -91,6 +98,8 @@ class UpdateProcessor:
                         await users.set_language(conn, user.id, lang)
                     case MarkInactive():
                         await users.mark_inactive(conn, user.id)
+                    case CreateJob(request=request):
+                        await jobs.create(conn, request)
             actions = list(outcome.actions)
             if incoming.callback_id and not any(isinstance(a, AnswerCallback) for a in actions):
                 # Every button press is answered, or the user's client keeps spinning.

@@ -1,0 +1,1 @@
+"""Schema-generated wizard statecharts: chart generation, snapshots, screens and handlers."""
