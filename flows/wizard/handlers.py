@@ -199,6 +199,8 @@ def _on_message(
     spec = entry.schema.properties[field]
     try:
         if incoming.kind == "text" and incoming.text is not None:
+            if field in duration_fields(entry):
+                raise StepProblem("need_file_for_duration")
             value = value_from_text(spec, incoming.text)
             ref = None
         elif (
@@ -241,6 +243,15 @@ class Review(msgspec.Struct, frozen=True):
     @property
     def ready(self) -> bool:
         return self.price_kopecks is not None and not self.problems
+
+
+def duration_fields(entry: ModelEntry) -> list[str]:
+    """File fields whose media length sets the price: they must come as files, whose length is known."""
+    pricing = entry.pricing
+    props = entry.schema.properties
+    names = [pricing.unit_field] if pricing.unit_field else []
+    names += list(pricing.plus_media_seconds_of)
+    return [n for n in names if n in props and isinstance(props[n], FileField | FileListField)]
 
 
 def values_for_validation(snap: WizardSnapshot) -> dict[str, Any]:

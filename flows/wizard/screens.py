@@ -218,7 +218,7 @@ def step_screen(entry: ModelEntry, snap: WizardSnapshot, name: str, lang: str) -
         current = snap.values.get(name)
         if current is None:
             current = bool(spec.default)
-        mark = "✅" if current else "⬜"
+        mark = "🟢" if current else "⚪️"
         label = t(lang, "value.yes") if current else t(lang, "value.no")
         rows.append(
             (Button(t(lang, "step.toggle", mark=mark, label=label.capitalize()), data=wdata(snap, "tog")),)

@@ -1,0 +1,206 @@
+"""Drive conversations without Telegram: the pure router with an in-memory session, plus a walker
+that fills any model's wizard from an example input (used by pure and end-to-end tests alike)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows import router
+from flows.catalog import load_catalog, load_policy
+from flows.catalog.types import BooleanField, EnumField, FileListField, ModelEntry
+from flows.context import FlowContext
+from flows.incoming import Incoming, MediaInput
+from flows.outcome import Outcome
+from flows.screens import AnswerCallback, EditScreen, Screen, SendScreen
+from flows.session import Session
+from flows.wizard import chart
+from flows.wizard.handlers import current_snapshot, duration_fields
+
+_TELEGRAM_KIND = {"image": "photo", "video": "video", "audio": "audio"}
+
+
+def media_kind(spec) -> str:
+    return spec.accept[0]
+
+
+CATALOG = load_catalog()
+POLICY = load_policy()
+CTX = FlowContext(
+    support_text="Поддержка 24/7", support_telegram="@trt_support", catalog=CATALOG, policy=POLICY
+)
+
+
+@dataclass
+class View:
+    text: str
+    buttons: list[tuple[str, str]]  # (label, callback data)
+
+    def data_for(self, label_prefix: str) -> str:
+        for label, data in self.buttons:
+            if label.startswith(label_prefix):
+                return data
+        raise LookupError(f"no button starting with {label_prefix!r} in {[b[0] for b in self.buttons]}")
+
+    def has(self, label_prefix: str) -> bool:
+        return any(label.startswith(label_prefix) for label, _ in self.buttons)
+
+
+def view_of(screen: Screen) -> View:
+    return View(screen.text, [(b.text, b.data or b.url or "") for row in screen.buttons for b in row])
+
+
+@dataclass
+class Driver:
+    """One chat talking to the pure flows."""
+
+    chat_id: int = 1001
+    lang: str = "ru"
+    session: Session = field(default_factory=Session)
+    ctx: FlowContext = CTX
+    outcomes: list[Outcome] = field(default_factory=list)
+    next_message_id: int = 100
+
+    def _handle(self, **kw: Any) -> View:
+        incoming = Incoming(chat_id=self.chat_id, user_id=self.chat_id, lang=self.lang, **kw)
+        outcome = router.handle(incoming, self.session, self.ctx)
+        self.outcomes.append(outcome)
+        session = outcome.session
+        for action in outcome.actions:
+            if isinstance(action, SendScreen) and action.control:
+                self.next_message_id += 1
+                session = Session(session.place, self.next_message_id, session.flow, session.seq)
+        self.session = session
+        return self.view
+
+    @property
+    def screens(self) -> list[Screen]:
+        return [a.screen for o in self.outcomes for a in o.actions if isinstance(a, SendScreen | EditScreen)]
+
+    @property
+    def view(self) -> View:
+        return view_of(self.screens[-1])
+
+    @property
+    def notices(self) -> list[str | None]:
+        return [a.text for o in self.outcomes for a in o.actions if isinstance(a, AnswerCallback)]
+
+    @property
+    def snapshot(self):
+        return current_snapshot(self.session)
+
+    @property
+    def effects(self) -> list:
+        return [e for o in self.outcomes for e in o.effects]
+
+    def command(self, text: str) -> View:
+        head, _, args = text.partition(" ")
+        return self._handle(kind="command", command=head.lstrip("/"), args=args, text=text)
+
+    def text(self, text: str) -> View:
+        return self._handle(kind="text", text=text)
+
+    def press(self, label_prefix: str, *, on: View | None = None, message_id: int | None = None) -> View:
+        data = (on or self.view).data_for(label_prefix)
+        return self.tap(data, message_id=message_id)
+
+    def tap(self, data: str, *, message_id: int | None = None) -> View:
+        return self._handle(
+            kind="callback",
+            callback_id=f"cb{len(self.outcomes)}",
+            callback_data=data,
+            message_id=message_id if message_id is not None else self.session.control_message_id,
+        )
+
+    def media(self, kind: str = "photo", *, file_id: str = "F1", size: int = 100_000, **kw: Any) -> View:
+        return self._handle(kind="media", media=MediaInput(kind=kind, file_id=file_id, file_size=size, **kw))
+
+    def other(self, what: str = "sticker") -> View:
+        return self._handle(kind="other", other=what)
+
+
+# --- the example walker -----------------------------------------------------------------------------
+
+
+Act = Callable[..., Awaitable[View]]
+CurrentField = Callable[[], Awaitable[str | None]]
+
+
+async def fill_from_example(
+    entry: ModelEntry, example: dict[str, Any], act: Act, current_field: CurrentField, view: View
+) -> View:
+    """From the model card to the review, answering each step with the example's value.
+
+    `act(kind, value)` performs one user action and returns the screen after it: kind "tap" (callback
+    data) or "text" (a message); `current_field()` names the field of the current step (None: review).
+    """
+    needs_file = set(duration_fields(entry))
+    sent: dict[str, list[str]] = {}
+    view = await act("tap", view.data_for("🚀"))
+    for _ in range(60):
+        name = await current_field()
+        if name is None:
+            for field_name, values in sent.items():
+                spec = entry.schema.properties[field_name]
+                example[field_name] = values if isinstance(spec, FileListField) else values[0]
+            return view
+        spec = entry.schema.properties[name]
+        value = example.get(name)
+        if value is None:
+            view = await act("tap", view.data_for("✅ Продолжить"))
+        elif name in needs_file:
+            # Priced per second of this input: it must come as a file (a link has no known length).
+            for index, _ in enumerate(value if isinstance(value, list) else [value]):
+                file_id = f"{name}-{index}"
+                sent[name] = [*sent.get(name, []), f"tgfile:{file_id}"]
+                view = await act("media", file_id, media_kind(spec))
+            if isinstance(spec, FileListField):
+                view = await act("tap", view.data_for("✅ Продолжить"))
+        elif isinstance(spec, EnumField):
+            index = [str(v) for v in spec.values].index(str(value))
+            view = await act("tap", _data_ending(view, f":set:{index}"))
+        elif isinstance(spec, BooleanField):
+            if _toggle_is_on(view) != bool(value):
+                view = await act("tap", _data_ending(view, ":tog"))
+            view = await act("tap", view.data_for("✅ Продолжить"))
+        elif isinstance(spec, FileListField):
+            for item in value:
+                view = await act("text", str(item))
+            view = await act("tap", view.data_for("✅ Продолжить"))
+        else:
+            view = await act("text", _as_text(value))
+    raise AssertionError(f"{entry.id}: the wizard did not reach the review")
+
+
+def _data_ending(view: View, suffix: str) -> str:
+    for _, data in view.buttons:
+        if data.endswith(suffix):
+            return data
+    raise LookupError(f"no button ending with {suffix!r} in {view.buttons}")
+
+
+def _toggle_is_on(view: View) -> bool:
+    return any(data.endswith(":tog") and label.startswith("🟢") for label, data in view.buttons)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+async def drive_example(driver: Driver, entry: ModelEntry, example: dict[str, Any]) -> View:
+    """The pure walk: open the card by deep link and fill it in up to the review."""
+
+    async def act(kind: str, value: str, media: str = "video") -> View:
+        if kind == "media":
+            return driver.media(_TELEGRAM_KIND[media], file_id=value, duration=5)
+        return driver.tap(value) if kind == "tap" else driver.text(value)
+
+    async def current_field() -> str | None:
+        snap = driver.snapshot
+        return chart.field_of(snap.state) if snap else None
+
+    view = driver.command(f"/start m-{entry.slug}")
+    return await fill_from_example(entry, example, act, current_field, view)
