@@ -47,6 +47,27 @@ def _check_config(_: argparse.Namespace) -> int:
     return 0
 
 
+def _flows_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from flows.catalog import load_catalog, load_policy
+    from flows.export import export
+
+    setup_logging()
+    out = Path(args.out)
+    files = export(load_catalog(), load_policy())
+    # Diagrams of models that were removed or disabled go away too.
+    for old in out.glob("models/*.md"):
+        if str(old.relative_to(out)) not in files:
+            old.unlink()
+    for relative, content in files.items():
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    log.info("wrote %d flow diagrams into %s", len(files), out)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trt", description="TRT: Kie AI models in Telegram")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -54,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-config", help="validate the environment and exit").set_defaults(
         func=_check_config
     )
+    flows = commands.add_parser("flows", help="wizard statecharts").add_subparsers(
+        dest="flows_command", required=True
+    )
+    export_parser = flows.add_parser("export", help="write mermaid diagrams of every wizard into docs/flows/")
+    export_parser.add_argument("--out", default="docs/flows")
+    export_parser.set_defaults(func=_flows_export)
     args = parser.parse_args(argv)
     return args.func(args)
 

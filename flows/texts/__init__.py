@@ -11,7 +11,15 @@ LANGUAGES = ("ru", "en")
 
 @cache
 def _table(lang: str) -> dict[str, str]:
-    return json.loads(resources.files(__name__).joinpath(f"{lang}.json").read_text(encoding="utf-8"))
+    """All texts of a language: `<lang>.json` plus topic files `<lang>.<topic>.json` (jobs, money…)."""
+    table: dict[str, str] = {}
+    for item in sorted(resources.files(__name__).iterdir(), key=lambda i: i.name):
+        if item.name == f"{lang}.json" or (item.name.startswith(f"{lang}.") and item.name.endswith(".json")):
+            for key, value in json.loads(item.read_text(encoding="utf-8")).items():
+                if key in table:
+                    raise ValueError(f"text key {key!r} is defined twice for {lang!r} ({item.name})")
+                table[key] = value
+    return table
 
 
 class _Params(dict):
