@@ -6,7 +6,9 @@ from typing import Literal
 
 import msgspec
 
-IncomingKind = Literal["command", "text", "callback", "media", "other", "blocked", "unblocked"]
+IncomingKind = Literal[
+    "command", "text", "callback", "media", "other", "blocked", "unblocked", "pre_checkout", "payment"
+]
 
 
 class MediaInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -17,6 +19,25 @@ class MediaInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     file_name: str | None = None
     media_group_id: str | None = None
     duration: float | None = None
+
+
+class AccountView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The user's money as of this update (read in the update's transaction)."""
+
+    available_kopecks: int = 0
+    held_kopecks: int = 0
+    free_left: int = 0
+    free_quota: int = 0
+
+
+class PaymentInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A Telegram Stars pre-checkout query or successful payment."""
+
+    currency: str
+    total_amount: int
+    payload: str
+    query_id: str | None = None
+    charge_id: str | None = None
 
 
 class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -40,3 +61,5 @@ class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     other: str | None = None
     # More parts of the same album are already waiting: record this one without a new screen.
     batch_pending: bool = False
+    account: AccountView | None = None
+    payment: PaymentInfo | None = None

@@ -14,6 +14,9 @@ HELP = "m:help"
 SUPPORT = "m:support"
 SETTINGS = "m:settings"
 LANG_PREFIX = "lang:"
+# The money section (balance, top-up) answers these.
+BALANCE = "m:balance"
+TOPUP = "top:start"
 
 
 def back_to_menu_row(lang: str) -> tuple[Button, ...]:

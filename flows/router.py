@@ -29,8 +29,6 @@ def handle(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
         return Outcome(session=session)
     if incoming.chat_type != "private":
         return _private_only(incoming, session)
-    if incoming.kind == "text" and len(incoming.text or "") > MAX_TEXT:
-        return show(incoming, session, menus.hint_screen(lang, "hint.too_long"))
     if incoming.kind == "command":
         return _command(incoming, session, ctx)
     handled = wizard.handle(incoming, session, ctx)
@@ -39,7 +37,8 @@ def handle(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
     if incoming.kind == "callback":
         return _callback(incoming, session, ctx)
     if incoming.kind == "text":
-        return show(incoming, session, menus.hint_screen(lang, "hint.unknown_text"))
+        key = "hint.too_long" if len(incoming.text or "") > MAX_TEXT else "hint.unknown_text"
+        return show(incoming, session, menus.hint_screen(lang, key))
     # Media, stickers, locations, contacts where nothing is expected.
     return show(incoming, session, menus.hint_screen(lang, "hint.unexpected_media"))
 

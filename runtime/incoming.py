@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.incoming import Incoming, MediaInput
+from flows.incoming import Incoming, MediaInput, PaymentInfo
 from persistence.users import UserRow
 from runtime.updates import TgMessage, TgUpdate, TgUser
 
@@ -49,6 +49,10 @@ def to_incoming(update: TgUpdate, user: UserRow, admin_ids: tuple[int, ...]) -> 
             chat_type=member.chat.type,
             **base,
         )
+    if update.pre_checkout_query is not None:
+        query = update.pre_checkout_query
+        payment = PaymentInfo(query.currency, query.total_amount, query.invoice_payload, query_id=query.id)
+        return Incoming(kind="pre_checkout", chat_id=user.id, payment=payment, **base)
     if update.message is not None:
         return _from_message(update.message, base)
     return None
@@ -56,6 +60,12 @@ def to_incoming(update: TgUpdate, user: UserRow, admin_ids: tuple[int, ...]) -> 
 
 def _from_message(message: TgMessage, base: dict) -> Incoming:
     common = {"chat_id": message.chat.id, "chat_type": message.chat.type, **base}
+    paid = message.successful_payment
+    if paid is not None:
+        payment = PaymentInfo(
+            paid.currency, paid.total_amount, paid.invoice_payload, charge_id=paid.telegram_payment_charge_id
+        )
+        return Incoming(kind="payment", payment=payment, **common)
     text = message.text
     if text is not None:
         if text.startswith("/"):

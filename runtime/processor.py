@@ -17,14 +17,13 @@ import msgspec
 from flows import menus, router
 from flows.context import FlowContext
 from flows.ids import new_request_id
-from flows.jobs import CreateJob
-from flows.outcome import MarkInactive, SetLanguage
 from flows.screens import Action, AnswerCallback, SendScreen
 from flows.session import session_from_state, session_to_state
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
 from integrations.telegram.renderer import TelegramRenderer
-from persistence import inbox, jobs, sessions, users
+from persistence import inbox, sessions, users
 from persistence.inbox import LeasedUpdate
+from runtime import effects
 from runtime.incoming import actor_of, to_incoming
 from runtime.logs import redact
 from runtime.updates import convert_update
@@ -58,6 +57,7 @@ class UpdateProcessor:
         self.renderer = renderer
         self.ctx = ctx
         self.admin_ids = admin_ids
+        self.free_quota = ctx.policy.free_daily_quota if ctx.policy is not None else 0
 
     async def process(self, row: LeasedUpdate) -> None:
         if row.status == "pending":
@@ -91,15 +91,11 @@ class UpdateProcessor:
                 )
                 incoming = msgspec.structs.replace(incoming, batch_pending=waiting)
             version, state = await sessions.load_for_update(conn, incoming.chat_id)
+            account = await effects.load_account(conn, user.id, self.free_quota)
+            incoming = msgspec.structs.replace(incoming, account=account)
             outcome = router.handle(incoming, session_from_state(state), self.ctx)
             for effect in outcome.effects:
-                match effect:
-                    case SetLanguage(lang=lang):
-                        await users.set_language(conn, user.id, lang)
-                    case MarkInactive():
-                        await users.mark_inactive(conn, user.id)
-                    case CreateJob(request=request):
-                        await jobs.create(conn, request)
+                await effects.apply(conn, effect, user.id, self.free_quota)
             actions = list(outcome.actions)
             if incoming.callback_id and not any(isinstance(a, AnswerCallback) for a in actions):
                 # Every button press is answered, or the user's client keeps spinning.

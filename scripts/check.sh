@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m compileall -q flows runtime integrations persistence scripts bench tests
 python3 -m ruff check .
+python3 -m ruff format --check .
 python3 scripts/guards.py
 python3 -m pytest -q "$@"

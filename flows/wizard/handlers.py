@@ -151,6 +151,8 @@ def _on_button(
         return _fire(incoming, session, ctx, entry, snap, "edit", field_name=names[int(arg)])
     if event in ("next", "back", "cancel", "more"):
         return _fire(incoming, session, ctx, entry, snap, event)
+    if event == "show":
+        return _render(incoming, session, ctx, entry, snap)
     return _stale(incoming, session, ctx)
 
 
@@ -166,6 +168,12 @@ def _fire(
     model = chart.WizardModel(entry, dict(snap.values), snap.state, snap.editing)
     machine = chart.machine_for(entry, model)
     review = _review(entry, snap, ctx) if snap.state == chart.REVIEW else None
+    if event == "next" and review is not None and review.ready:
+        charge = charge_for(incoming, entry, review.price_kopecks)
+        if not charge.enough:
+            # Nothing is lost: the wizard stays at the review; after a top-up one tap starts it.
+            screen = screens.insufficient_screen(entry, snap, incoming.lang, charge)
+            return show(incoming, _keep(session, _bumped(session, snap)), screen)
     try:
         machine.send(event, ready=bool(review and review.ready), **params)
     except TransitionNotAllowed:
@@ -297,6 +305,18 @@ def _review(entry: ModelEntry, snap: WizardSnapshot, ctx: FlowContext) -> Review
     return Review(price, texts)
 
 
+def charge_for(incoming: Incoming, entry: ModelEntry, price_kopecks: int) -> screens.Charge:
+    """Free models use today's quota first; admins run at zero price; everyone else pays from the balance.
+    All three take the same path (a hold) — free and admin runs hold zero."""
+    account = incoming.account
+    balance = account.available_kopecks if account is not None else None
+    if entry.free and account is not None and account.free_left > 0:
+        return screens.Charge(price_kopecks, "free", balance, account.free_left, account.free_quota)
+    if incoming.is_admin:
+        return screens.Charge(price_kopecks, "admin", balance)
+    return screens.Charge(price_kopecks, "paid", balance)
+
+
 def _submit(
     incoming: Incoming,
     session: Session,
@@ -306,6 +326,7 @@ def _submit(
     review: Review | None,
 ) -> Outcome:
     assert review is not None and review.price_kopecks is not None
+    charge = charge_for(incoming, entry, review.price_kopecks)
     request_id = new_request_id()
     request = GenerationRequest(
         request_id=request_id,
@@ -314,9 +335,10 @@ def _submit(
         model_id=entry.id,
         input=build_request_input(entry, snap.values),
         files={fid: ref for fid, ref in snap.files.items() if _file_in_use(snap, fid)},
-        price_kopecks=review.price_kopecks,
+        price_kopecks=charge.charged_kopecks,
         values=dict(snap.values),
         lang=incoming.lang,
+        free=charge.kind == "free",
     )
     snap = msgspec.structs.replace(snap, request_id=request_id, version=snap.version + 1)
     new_session = _keep(session, snap)
@@ -335,6 +357,10 @@ def _file_in_use(snap: WizardSnapshot, file_id: str) -> bool:
 # --- rendering -------------------------------------------------------------------------------------
 
 
+def _bumped(session: Session, snap: WizardSnapshot) -> WizardSnapshot:
+    return msgspec.structs.replace(snap, version=max(snap.version, session.seq) + 1)
+
+
 def _render(
     incoming: Incoming,
     session: Session,
@@ -344,13 +370,13 @@ def _render(
     *,
     note: str | None = None,
 ) -> Outcome:
-    snap = msgspec.structs.replace(snap, version=max(snap.version, session.seq) + 1)
+    snap = _bumped(session, snap)
     lang = incoming.lang
     field = chart.field_of(snap.state)
     if snap.state == chart.CARD:
         if snap.error:
             note = screens.error_line(_localized(entry, snap, lang), lang)
-        screen = screens.card_screen(entry, snap, lang, ctx, note=note)
+        screen = screens.card_screen(entry, snap, lang, ctx, note=note, account=incoming.account)
     elif field is not None:
         screen = screens.step_screen(entry, _localized(entry, snap, lang), field, lang)
     elif snap.state == chart.SETTINGS:
@@ -358,8 +384,9 @@ def _render(
     else:
         review = _review(entry, snap, ctx)
         problems = [_localize_problem(entry, text, lang) for text in review.problems]
+        charge = charge_for(incoming, entry, review.price_kopecks) if review.ready else None
         screen = screens.review_screen(
-            entry, _localized(entry, snap, lang), lang, price_kopecks=review.price_kopecks, problems=problems
+            entry, _localized(entry, snap, lang), lang, charge=charge, problems=problems
         )
     return show(incoming, _keep(session, snap), screen)
 

@@ -4,7 +4,9 @@ and the "submitted" notice. Pure functions of the catalog entry and the snapshot
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, Literal
+
+import msgspec
 
 from flows.catalog.human import (
     enum_label,
@@ -29,6 +31,7 @@ from flows.catalog.types import (
 )
 from flows.catalog.validate import field_default, is_set, required_fields
 from flows.context import FlowContext
+from flows.incoming import AccountView
 from flows.screens import Button, Screen
 from flows.texts import t
 from flows.wizard import chart
@@ -92,7 +95,12 @@ def error_line(snap: WizardSnapshot, lang: str) -> str | None:
 
 
 def card_screen(
-    entry: ModelEntry, snap: WizardSnapshot, lang: str, ctx: FlowContext, note: str | None = None
+    entry: ModelEntry,
+    snap: WizardSnapshot,
+    lang: str,
+    ctx: FlowContext,
+    note: str | None = None,
+    account: AccountView | None = None,
 ) -> Screen:
     parts = []
     if note:
@@ -104,7 +112,10 @@ def card_screen(
     price = card_price_text(price_summary(entry, ctx.policy))
     parts.append(t(lang, "card.price", price=price))
     if entry.free and ctx.policy is not None and ctx.policy.free_daily_quota > 0:
-        parts.append(t(lang, "card.free", quota=ctx.policy.free_daily_quota))
+        if account is not None:
+            parts.append(t(lang, "card.free_today", left=account.free_left, quota=account.free_quota))
+        else:
+            parts.append(t(lang, "card.free", quota=ctx.policy.free_daily_quota))
     example = model_example(entry.id, lang)
     if example:
         parts.append(t(lang, "card.example", example=html.escape(example)))
@@ -252,14 +263,31 @@ def _enum_rows(snap: WizardSnapshot, name: str, spec: EnumField, lang: str) -> l
 # --- review (confirm) and optional settings ----------------------------------------------------------
 
 
+class Charge(msgspec.Struct, frozen=True):
+    """How a run is paid: from the balance, from today's free quota, or an admin's run (both free)."""
+
+    price_kopecks: int
+    kind: Literal["paid", "free", "admin"] = "paid"
+    balance_kopecks: int | None = None
+    free_left: int = 0
+    free_quota: int = 0
+
+    @property
+    def charged_kopecks(self) -> int:
+        return self.price_kopecks if self.kind == "paid" else 0
+
+    @property
+    def enough(self) -> bool:
+        return self.balance_kopecks is None or self.balance_kopecks >= self.charged_kopecks
+
+
 def review_screen(
     entry: ModelEntry,
     snap: WizardSnapshot,
     lang: str,
     *,
-    price_kopecks: int | None,
+    charge: Charge | None,
     problems: list[str],
-    free_left: str | None = None,
 ) -> Screen:
     title = html.escape(model_title(entry.id, lang))
     lines = [t(lang, "review.title", title=title), ""]
@@ -279,22 +307,27 @@ def review_screen(
             )
         )
     lines.append("")
+    rows: list[tuple[Button, ...]] = []
     if problems:
         lines.append(t(lang, "review.problems"))
         lines += [f"• {p}" for p in problems]
-    elif price_kopecks is not None:
-        if free_left is not None:
-            lines.append(t(lang, "review.price_free", left=free_left))
+    elif charge is not None:
+        if charge.kind == "free":
+            left = t(lang, "review.free_left", left=charge.free_left, quota=charge.free_quota)
+            lines.append(t(lang, "review.price_free", left=left))
+            rows.append((Button(t(lang, "review.launch_free"), data=wdata(snap, "next")),))
+        elif charge.kind == "admin":
+            lines.append(t(lang, "review.price_free", left=t(lang, "review.admin_free")))
+            rows.append((Button(t(lang, "review.launch_free"), data=wdata(snap, "next")),))
         else:
-            lines.append(t(lang, "review.price", price=format_rub(price_kopecks)))
-    rows: list[tuple[Button, ...]] = []
-    if not problems and price_kopecks is not None:
-        launch = (
-            t(lang, "review.launch_free")
-            if free_left is not None
-            else t(lang, "review.launch", price=format_rub(price_kopecks))
-        )
-        rows.append((Button(launch, data=wdata(snap, "next")),))
+            price = format_rub(charge.price_kopecks)
+            lines.append(t(lang, "review.price", price=price))
+            if charge.balance_kopecks is not None:
+                after = format_rub(charge.balance_kopecks - charge.price_kopecks) if charge.enough else "—"
+                lines.append(
+                    t(lang, "review.balance", balance=format_rub(charge.balance_kopecks), after=after)
+                )
+            rows.append((Button(t(lang, "review.launch", price=price), data=wdata(snap, "next")),))
     order = chart.ask_order(entry)
     edit_buttons = [
         Button(
@@ -333,6 +366,29 @@ def settings_screen(entry: ModelEntry, snap: WizardSnapshot, lang: str) -> Scree
     rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     rows.append(nav_row(snap, lang, can_continue=True))
     return Screen(text="\n".join(lines), buttons=tuple(rows))
+
+
+def insufficient_screen(entry: ModelEntry, snap: WizardSnapshot, lang: str, charge: Charge) -> Screen:
+    from flows import menus
+
+    balance = charge.balance_kopecks or 0
+    text = t(
+        lang,
+        "money.insufficient",
+        missing=format_rub(charge.price_kopecks - balance),
+        price=format_rub(charge.price_kopecks),
+        balance=format_rub(balance),
+    )
+    return Screen(
+        text=f"<b>{html.escape(model_title(entry.id, lang))}</b>\n\n{text}",
+        buttons=(
+            (Button(t(lang, "money.topup"), data=menus.TOPUP),),
+            (
+                Button(t(lang, "nav.back"), data=wdata(snap, "show")),
+                Button(t(lang, "nav.cancel"), data=wdata(snap, "cancel")),
+            ),
+        ),
+    )
 
 
 def eta_text(seconds: int, lang: str) -> str:

@@ -11,7 +11,7 @@ from flows import router
 from flows.catalog import load_catalog, load_policy
 from flows.catalog.types import BooleanField, EnumField, FileListField, ModelEntry
 from flows.context import FlowContext
-from flows.incoming import Incoming, MediaInput
+from flows.incoming import AccountView, Incoming, MediaInput
 from flows.outcome import Outcome
 from flows.screens import AnswerCallback, EditScreen, Screen, SendScreen
 from flows.session import Session
@@ -61,9 +61,21 @@ class Driver:
     ctx: FlowContext = CTX
     outcomes: list[Outcome] = field(default_factory=list)
     next_message_id: int = 100
+    # Plenty of money unless a test says otherwise.
+    account: AccountView | None = field(
+        default_factory=lambda: AccountView(available_kopecks=1_000_000_00, free_left=5, free_quota=5)
+    )
+    is_admin: bool = False
 
     def _handle(self, **kw: Any) -> View:
-        incoming = Incoming(chat_id=self.chat_id, user_id=self.chat_id, lang=self.lang, **kw)
+        incoming = Incoming(
+            chat_id=self.chat_id,
+            user_id=self.chat_id,
+            lang=self.lang,
+            account=self.account,
+            is_admin=self.is_admin,
+            **kw,
+        )
         outcome = router.handle(incoming, self.session, self.ctx)
         self.outcomes.append(outcome)
         session = outcome.session

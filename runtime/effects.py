@@ -1,0 +1,41 @@
+"""Applying a flow's effects inside the update's transaction: the one place where flows' decisions
+become rows (language, user state, jobs, holds). Anything that fails here rolls the whole update back,
+so the flow decides again on fresh data (e.g. a balance spent meanwhile by another update)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from flows.incoming import AccountView
+from flows.jobs import CreateJob
+from flows.outcome import Effect, MarkInactive, SetLanguage
+from persistence import free_tier, jobs, ledger, users
+
+
+class FreeQuotaGone(Exception):
+    """The free run the flow saw was taken by a concurrent update; the update is decided again."""
+
+
+async def load_account(conn: asyncpg.Connection, user_id: int, free_quota: int) -> AccountView:
+    balance = await ledger.balance(conn, user_id)
+    left = await free_tier.free_left(conn, user_id, free_quota)
+    return AccountView(
+        available_kopecks=balance.available, held_kopecks=balance.held, free_left=left, free_quota=free_quota
+    )
+
+
+async def apply(conn: asyncpg.Connection, effect: Effect, user_id: int, free_quota: int) -> None:
+    match effect:
+        case SetLanguage(lang=lang):
+            await users.set_language(conn, user_id, lang)
+        case MarkInactive():
+            await users.mark_inactive(conn, user_id)
+        case CreateJob(request=request):
+            key = ledger.hold_key(request.request_id, request.user_id, request.model_id)
+            if request.free and await free_tier.take_free(conn, request.user_id, key, free_quota) is None:
+                raise FreeQuotaGone(request.request_id)
+            # InsufficientFunds propagates: the update is retried and the flow shows the top-up screen.
+            await ledger.hold(conn, request.user_id, request.price_kopecks, key)
+            await jobs.create(conn, request)
+        case _:
+            raise TypeError(f"no handler for effect {type(effect).__name__}")
