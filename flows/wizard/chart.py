@@ -232,8 +232,27 @@ def chart_class(entry: ModelEntry) -> type[StateChart]:
     return cls
 
 
-def machine_for(entry: ModelEntry, model: WizardModel) -> StateChart:
-    return chart_class(entry)(model)
+# One machine per chart, re-pointed at each update's snapshot: building a machine costs milliseconds
+# (it binds every callback), a transition a fraction of one. Safe because a transition never awaits.
+_machines: dict[tuple[str, str], tuple[StateChart, WizardModel]] = {}
+
+
+def machine_for(
+    entry: ModelEntry, values: dict[str, Any], state: str, editing: bool
+) -> tuple[StateChart, WizardModel]:
+    """The chart's machine positioned at `state` with these values; read the new state from the model."""
+    key = (entry.id, entry_hash(entry))
+    cached = _machines.get(key)
+    if cached is not None and cached[0].is_terminated:
+        # A machine that entered a final state has stopped its engine: it must not be reused.
+        cached = None
+    if cached is None:
+        model = WizardModel(entry, values, state, editing)
+        cached = (chart_class(entry)(model), model)
+        _machines[key] = cached
+    machine, model = cached
+    model.entry, model.values, model.state, model.editing = entry, values, state, editing
+    return machine, model
 
 
 def mermaid(entry: ModelEntry) -> str:

@@ -165,8 +165,7 @@ def _fire(
     event: str,
     **params: Any,
 ) -> Outcome:
-    model = chart.WizardModel(entry, dict(snap.values), snap.state, snap.editing)
-    machine = chart.machine_for(entry, model)
+    machine, model = chart.machine_for(entry, dict(snap.values), snap.state, snap.editing)
     review = _review(entry, snap, ctx) if snap.state == chart.REVIEW else None
     if event == "next" and review is not None and review.ready:
         charge = charge_for(incoming, entry, review.price_kopecks)

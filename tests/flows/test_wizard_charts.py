@@ -79,3 +79,18 @@ def test_charts_are_cached_per_schema():
 @pytest.mark.parametrize("entry", ENABLED, ids=IDS)
 def test_chart_diagram_snapshot(entry, snapshot):
     assert chart.mermaid(entry) == snapshot
+
+
+def test_reused_machine_keeps_working_after_a_final_state():
+    """Regression: a cached machine that reached `cancelled` stopped its engine and silently ignored
+    the next user's `back` on the same model's card."""
+    entry = CATALOG.get("z-image")
+    machine, model = chart.machine_for(entry, {}, chart.CARD, False)
+    machine.send("cancel")
+    assert model.state == chart.CANCELLED
+    machine, model = chart.machine_for(entry, {}, chart.CARD, False)
+    machine.send("back")
+    assert model.state == chart.CANCELLED
+    machine, model = chart.machine_for(entry, {}, chart.CARD, False)
+    machine.send("next")
+    assert model.state == "f_prompt"
