@@ -42,6 +42,13 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 _TRANSIENT = (OSError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError, TimeoutError)
 
 
+async def _keep_session_state(conn: asyncpg.Connection) -> None:
+    """No reset on release. asyncpg's default (unlisten, unlock all advisory locks, close cursors, reset
+    settings) costs a round trip per release — several per update — and TRT holds no such session state
+    on pooled connections: its advisory locks are transaction-level, the poller's lock has its own
+    connection."""
+
+
 async def create_pool(dsn: str, max_size: int, *, connect_within: float = 60.0) -> asyncpg.Pool:
     """Open the pool, retrying with jittered backoff while the database is not reachable yet."""
     min_size = min(2, max_size)
@@ -65,6 +72,7 @@ async def create_pool(dsn: str, max_size: int, *, connect_within: float = 60.0) 
                     init=_init_connection,
                     command_timeout=30,
                     max_inactive_connection_lifetime=300,
+                    reset=_keep_session_state,
                 )
     except _TRANSIENT as exc:
         raise DatabaseUnreachable(connect_within) from exc

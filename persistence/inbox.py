@@ -18,27 +18,31 @@ VALUES ($1, $2, $3, $4::text::jsonb)
 ON CONFLICT (update_id) DO NOTHING
 """
 
+# The oldest open update of each chat (DISTINCT ON over the partial index of open rows, so the cost
+# follows the backlog, never the history), then the ready ones among them. The UPDATE re-checks status
+# and lease on the row's latest version: a row finished meanwhile by another worker is never re-leased.
 LEASE = """
 WITH heads AS (
+    SELECT DISTINCT ON (chat_key) update_id, available_at, lease_until
+    FROM inbox
+    WHERE status IN ('pending', 'replying')
+    ORDER BY chat_key, update_id
+), ready AS (
     SELECT i.update_id
     FROM inbox i
-    WHERE i.status IN ('pending', 'replying')
-      AND i.available_at <= now()
-      AND (i.lease_until IS NULL OR i.lease_until < now())
-      AND NOT EXISTS (
-          SELECT 1 FROM inbox e
-          WHERE e.chat_key = i.chat_key
-            AND e.update_id < i.update_id
-            AND e.status IN ('pending', 'replying'))
+    JOIN heads h ON h.update_id = i.update_id
+    WHERE h.available_at <= now() AND (h.lease_until IS NULL OR h.lease_until < now())
     ORDER BY i.update_id
     LIMIT $1
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF i SKIP LOCKED
 )
 UPDATE inbox AS t
 SET lease_until = now() + make_interval(secs => $2),
     attempts = CASE WHEN t.status = 'pending' THEN t.attempts + 1 ELSE t.attempts END
-FROM heads
-WHERE t.update_id = heads.update_id
+FROM ready
+WHERE t.update_id = ready.update_id
+  AND t.status IN ('pending', 'replying')
+  AND (t.lease_until IS NULL OR t.lease_until < now())
 RETURNING t.update_id, t.chat_key, t.kind, t.payload, t.status, t.attempts, t.actions, t.actions_sent
 """
 
