@@ -1,0 +1,1 @@
+"""Load benchmarks: the real app (and an aiogram baseline) in a subprocess, driven over HTTP."""
