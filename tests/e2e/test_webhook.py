@@ -82,3 +82,41 @@ async def test_startup_registers_webhook_with_secret_and_commands(db, database_u
         assert {"ru", "en"} <= languages
         # The bot never deletes its webhook in webhook mode (not even on shutdown).
     assert client.tg.calls("deleteWebhook") == []
+
+
+async def test_no_secret_reaches_the_logs_of_a_running_app(db, database_url):
+    """Everything the app logs at DEBUG (access log with the secret path, aiogram, our own) goes
+    through the redacting formatter; none of the configured secrets survives."""
+    import io
+    import logging
+
+    from runtime.logs import add_secrets, redacting_formatter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(redacting_formatter("text"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    access = logging.getLogger("aiohttp.access")
+    access_level = access.level
+    access.setLevel(logging.DEBUG)
+    try:
+        async with running_app(database_url) as client:
+            add_secrets(client.app.settings.secret_values())
+            await client.post(make_message_update(40, 46, "/start"))
+            await client.post(
+                make_message_update(41, 46, "/help"), headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+            )
+            await client.post(b"{broken")
+            await client.settle()
+            secrets = client.app.settings.secret_values()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        access.setLevel(access_level)
+    output = stream.getvalue()
+    assert "POST /tg/***" in output  # the access log line is there, masked
+    for secret in secrets:
+        assert secret not in output
