@@ -14,7 +14,7 @@ from flows import browse, menus
 from flows.catalog.human import enum_label, field_label
 from flows.catalog.pricing import MediaDurationNeeded, NoPrice, price_kopecks
 from flows.catalog.types import BooleanField, EnumField, FileField, FileListField, ModelEntry
-from flows.catalog.validate import build_request_input, validate_input
+from flows.catalog.validate import Problem, build_request_input, validate_input
 from flows.context import FlowContext
 from flows.ids import new_request_id
 from flows.incoming import Incoming
@@ -245,7 +245,7 @@ def _on_message(
 
 class Review(msgspec.Struct, frozen=True):
     price_kopecks: int | None
-    problems: list[str]
+    problems: list[Problem]
 
     @property
     def ready(self) -> bool:
@@ -286,22 +286,18 @@ def media_seconds(snap: WizardSnapshot) -> dict[str, float]:
 
 
 def _review(entry: ModelEntry, snap: WizardSnapshot, ctx: FlowContext) -> Review:
+    """Whether the collected input can run, and its exact price; problems stay language-free here."""
     values = values_for_validation(snap)
     problems = validate_input(entry, values)
-    texts = [_problem_text(entry, p.field, p.code, p.params, "ru") for p in problems]
     price = None
     if not problems:
         try:
             price = price_kopecks(entry, values, ctx.policy, media_seconds(snap))
-        except MediaDurationNeeded as exc:
-            texts.append(
-                _problem_text(
-                    entry, None, "need_duration", {"fields": list(getattr(exc, "fields", []))}, "ru"
-                )
-            )
+        except MediaDurationNeeded:
+            problems.append(Problem(None, "need_duration", {"fields": duration_fields(entry)}))
         except NoPrice:
-            texts.append(_problem_text(entry, None, "no_price", {"fields": list(entry.pricing.by)}, "ru"))
-    return Review(price, texts)
+            problems.append(Problem(None, "no_price", {"fields": list(entry.pricing.by)}))
+    return Review(price, problems)
 
 
 def charge_for(incoming: Incoming, entry: ModelEntry, price_kopecks: int) -> screens.Charge:
@@ -382,7 +378,7 @@ def _render(
         screen = screens.settings_screen(entry, snap, lang)
     else:
         review = _review(entry, snap, ctx)
-        problems = [_localize_problem(entry, text, lang) for text in review.problems]
+        problems = [_problem_words(entry, problem, lang) for problem in review.problems]
         charge = charge_for(incoming, entry, review.price_kopecks) if review.ready else None
         screen = screens.review_screen(
             entry, _localized(entry, snap, lang), lang, charge=charge, problems=problems
@@ -489,14 +485,6 @@ def _human_params(entry: ModelEntry, params: dict[str, Any], lang: str) -> dict[
     return out
 
 
-# Review problems are kept as (field, code, params) encoded in a string so _review stays language-free.
-
-
-def _problem_text(entry: ModelEntry, field: str | None, code: str, params: dict[str, Any], _: str) -> str:
-    return msgspec.json.encode([field, code, _plain(params)]).decode()
-
-
-def _localize_problem(entry: ModelEntry, encoded: str, lang: str) -> str:
-    field, code, params = msgspec.json.decode(encoded)
-    text = t(lang, f"error.{code}", **_human_params(entry, params, lang))
-    return f"{html.escape(field_label(field, lang))}: {text}" if field else text
+def _problem_words(entry: ModelEntry, problem: Problem, lang: str) -> str:
+    text = t(lang, f"error.{problem.code}", **_human_params(entry, _plain(problem.params), lang))
+    return f"{html.escape(field_label(problem.field, lang))}: {text}" if problem.field else text

@@ -279,3 +279,24 @@ def test_callback_data_stays_within_64_bytes_everywhere():
             for row in screen.buttons:
                 for button in row:
                     assert button.data is None or len(button.data.encode()) <= 64, (entry.id, button.data)
+
+
+def test_review_lists_what_to_fix_and_hides_launch_until_fixed():
+    d = _open("bytedance/seedance-2")
+    while d.snapshot.state != chart.REVIEW:
+        d.press("✅ Продолжить")
+    assert "Нужно поправить" in d.view.text
+    assert not d.view.has("✅ Запустить")
+    d.press("✏️ Описание")
+    d.text("A cat surfing a wave at sunset")
+    assert d.snapshot.state == chart.REVIEW
+    assert "Нужно поправить" not in d.view.text and d.view.has("✅ Запустить")
+
+
+def test_media_priced_by_its_length_must_be_sent_as_a_file():
+    d = _open("elevenlabs/audio-isolation")
+    d.text("https://example.com/noisy.mp3")
+    assert "Пришлите сам файл" in d.view.text and d.snapshot.state == "f_audio_url"
+    d.media("audio", file_id="AU1", duration=61)
+    assert d.snapshot.state == chart.REVIEW
+    assert "Цена:" in d.view.text
