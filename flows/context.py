@@ -14,3 +14,7 @@ class FlowContext(msgspec.Struct, frozen=True):
     # flows.catalog.Catalog and flows.catalog.pricing.PricingPolicy; None in tests of the bare menus.
     catalog: Any = None
     policy: Any = None
+    # Manual transfer details shown on the top-up screen (PAYMENT_BANK, PAYMENT_CARD_HOLDER, PAYMENT_PHONE).
+    payment_bank: str = ""
+    payment_card_holder: str = ""
+    payment_phone: str = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -40,6 +40,15 @@ class PaymentInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     charge_id: str | None = None
 
 
+class StoredRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A past job's model and wizard values, loaded by the runtime for "🔁 Сделать ещё раз" (r:<id>)."""
+
+    model_id: str
+    values: dict[str, Any]
+    # file_id -> FileRef fields, as the job stored them.
+    files: dict[str, Any]
+
+
 class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     kind: IncomingKind
     chat_id: int
@@ -61,5 +70,9 @@ class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     other: str | None = None
     # More parts of the same album are already waiting: record this one without a new screen.
     batch_pending: bool = False
+    # For an r:<request_id> button: that job of this user, or None when there is none.
+    repeat: StoredRequest | None = None
     account: AccountView | None = None
     payment: PaymentInfo | None = None
+    # What the money flows asked for (flows.money.lookup.MoneyLookup), loaded by runtime/money.py.
+    lookup: Any = None

@@ -17,6 +17,7 @@ LANG_PREFIX = "lang:"
 # The money section (balance, top-up) answers these.
 BALANCE = "m:balance"
 TOPUP = "top:start"
+HISTORY = "m:history"
 
 
 def back_to_menu_row(lang: str) -> tuple[Button, ...]:
@@ -40,6 +41,9 @@ def main_menu(lang: str, ctx: FlowContext | None = None, *, notice: str | None =
         rows += [tuple(categories[i : i + 2]) for i in range(0, len(categories), 2)]
         if ctx.catalog is not None and ctx.catalog.free():
             rows.append((Button(t(lang, "menu.free"), data=f"{browse.FREE_PREFIX}0"),))
+    rows.append(
+        (Button(t(lang, "balance.button"), data=BALANCE), Button(t(lang, "history.button"), data=HISTORY))
+    )
     rows.append((Button(t(lang, "menu.help"), data=HELP), Button(t(lang, "menu.settings"), data=SETTINGS)))
     rows.append((Button(t(lang, "menu.support"), data=SUPPORT),))
     return Screen(text=text, buttons=tuple(rows))

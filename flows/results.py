@@ -135,7 +135,9 @@ def _detail(detail: str | None) -> str | None:
 
 
 def links_text(lang: str, urls: list[str], *, unreachable: bool = False) -> str:
-    links = "\n".join(f'<a href="{html.escape(url, quote=True)}">{index}</a>' for index, url in _numbered(urls))
+    links = "\n".join(
+        f'<a href="{html.escape(url, quote=True)}">{html.escape(label)}</a>' for label, url in _numbered(urls)
+    )
     return t(lang, "job.unreachable" if unreachable else "job.links", links=links)
 
 

@@ -7,7 +7,9 @@ effects.
 
 from __future__ import annotations
 
-from flows import browse, menus
+import msgspec
+
+from flows import browse, menus, money, results
 from flows.context import FlowContext
 from flows.incoming import Incoming
 from flows.outcome import MarkInactive, Outcome, SetLanguage, show
@@ -15,6 +17,7 @@ from flows.screens import AnswerCallback, Screen, SendScreen
 from flows.session import Session
 from flows.texts import LANGUAGES, t
 from flows.wizard import handlers as wizard
+from flows.wizard.snapshot import FileRef
 
 # Telegram cuts a message at 4096 characters; longer text can only come from a forged update.
 MAX_TEXT = 4096
@@ -29,6 +32,10 @@ def handle(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
         return Outcome(session=session)
     if incoming.chat_type != "private":
         return _private_only(incoming, session)
+    # Money first: payments, blocked users, balance/top-up/history/admin commands and buttons.
+    handled = money.handle(incoming, session, ctx)
+    if handled is not None:
+        return handled
     if incoming.kind == "command":
         return _command(incoming, session, ctx)
     handled = wizard.handle(incoming, session, ctx)
@@ -104,6 +111,8 @@ def _callback(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome
             notice=t(new_lang, "settings.language_saved"),
         )
         return Outcome(session=outcome.session, actions=outcome.actions, effects=(SetLanguage(new_lang),))
+    if data.startswith(results.REPEAT_PREFIX):
+        return _repeat(incoming, session, ctx)
     if data.startswith(browse.CARD_PREFIX):
         return _open_model(incoming, session, ctx, data[len(browse.CARD_PREFIX) :])
     if data.startswith(browse.CATEGORY_PREFIX):
@@ -115,6 +124,23 @@ def _callback(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome
         return show(incoming, _at(session, "browse"), browse.free_screen(page, lang, ctx))
     # A button this version no longer knows (or a forged one): say so and show where the user is.
     return show(incoming, session, current_screen(session, lang, ctx), notice=t(lang, "stale.button"))
+
+
+def _repeat(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
+    """🔁 Сделать ещё раз: the same model's confirm step with the job's values (the runtime loaded them)."""
+    stored = incoming.repeat
+    entry = ctx.catalog.get(stored.model_id) if stored is not None and ctx.catalog is not None else None
+    files = None
+    if stored is not None:
+        try:
+            files = msgspec.convert(stored.files, dict[str, FileRef])
+        except msgspec.ValidationError:
+            files = None
+    if entry is None or not entry.enabled or files is None or stored is None:
+        lang = incoming.lang
+        notice = results.repeat_unavailable_notice(lang)
+        return show(incoming, _at(session, "menu"), menus.main_menu(lang, ctx, notice=notice), notice=notice)
+    return wizard.open_review(incoming, session, ctx, entry, stored.values, files)
 
 
 def current_screen(session: Session, lang: str, ctx: FlowContext) -> Screen:

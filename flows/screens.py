@@ -60,4 +60,40 @@ class AnswerCallback(msgspec.Struct, frozen=True, tag="answer", forbid_unknown_f
     alert: bool = False
 
 
-Action = SendScreen | EditScreen | AnswerCallback
+class SendFile(msgspec.Struct, frozen=True, tag="file", forbid_unknown_fields=True):
+    """A file already on Telegram, sent again by its file_id (a stored result, a payment screenshot)."""
+
+    chat_id: int
+    kind: MediaKind
+    file_id: str
+    caption: str | None = None
+
+
+# --- Telegram Stars (flows/money/stars.py) ---
+
+
+class SendInvoice(msgspec.Struct, frozen=True, tag="invoice", forbid_unknown_fields=True):
+    """A Stars invoice: currency XTR, no provider token, one price; payload is the order id."""
+
+    chat_id: int
+    title: str
+    description: str
+    payload: str
+    label: str
+    stars: int
+
+
+class AnswerPreCheckout(msgspec.Struct, frozen=True, tag="pre_checkout", forbid_unknown_fields=True):
+    query_id: str
+    ok: bool
+    error_message: str | None = None
+
+
+class RefundStarPayment(msgspec.Struct, frozen=True, tag="refund_stars", forbid_unknown_fields=True):
+    user_id: int
+    charge_id: str
+
+
+Action = (
+    SendScreen | EditScreen | AnswerCallback | SendFile | SendInvoice | AnswerPreCheckout | RefundStarPayment
+)

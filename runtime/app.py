@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 
+import aiohttp
 import asyncpg
 from aiohttp import web
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
@@ -14,19 +16,24 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponen
 from flows.catalog import load_catalog, load_policy
 from flows.context import FlowContext
 from flows.texts import t
+from integrations.kie import KieClient, KieLimiter
+from integrations.kie.client import DEFAULT_RETRY
 from integrations.telegram.bot import create_bot
 from integrations.telegram.errors import TelegramSendError
+from integrations.telegram.media import MediaSender
 from integrations.telegram.renderer import TelegramRenderer, call
 from persistence import inbox
 from persistence.db import create_pool
 from persistence.migrations import migrate
 from runtime.config import Settings
 from runtime.inbox_worker import InboxWorker
+from runtime.jobs import JobServices, JobsOptions, JobWorker
+from runtime.jobs.files import TelegramFiles
 from runtime.poller import Poller
 from runtime.processor import UpdateProcessor
-from runtime.secrets import webhook_header_secret, webhook_path_secret
+from runtime.secrets import kie_callback_secret, webhook_header_secret, webhook_path_secret
 from runtime.updates import ALLOWED_UPDATES, UpdateHead
-from runtime.web import WebhookSettings, build_web_app
+from runtime.web import KieCallbackSettings, WebhookSettings, build_web_app
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +45,18 @@ class TrtApp:
     """One running instance of the bot. `start()` returns once it serves; `stop()` drains and closes."""
 
     def __init__(
-        self, settings: Settings, *, host: str = "0.0.0.0", worker_concurrency: int | None = None
+        self,
+        settings: Settings,
+        *,
+        host: str = "0.0.0.0",
+        worker_concurrency: int | None = None,
+        jobs: JobsOptions | None = None,
     ) -> None:
         self.settings = settings
+        self.jobs_options = jobs or JobsOptions()
+        self.jobs: JobWorker | None = None
+        self.kie: KieClient | None = None
+        self._http: aiohttp.ClientSession | None = None
         self.host = host
         self.worker_concurrency = worker_concurrency or max(4, min(32, settings.db_maxconn * 2))
         self.pool: asyncpg.Pool | None = None
@@ -65,18 +81,27 @@ class TrtApp:
             admin_ids=s.admin_ids,
             catalog=catalog,
             policy=load_policy(),
+            payment_bank=s.payment_bank,
+            payment_card_holder=s.payment_card_holder,
+            payment_phone=s.payment_phone,
         )
         log.info("catalog %s: %d models, %d enabled", catalog.version, len(catalog), len(catalog.enabled()))
         processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
         self.worker = InboxWorker(self.pool, processor, concurrency=self.worker_concurrency)
         self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
+        self.jobs = self._job_worker(catalog, renderer)
+        processor.money.kie_balance = self.kie.credit_balance if self.kie is not None else None
+        self._tasks.append(asyncio.create_task(self.jobs.run(), name="job-worker"))
 
         webhook = WebhookSettings(
             webhook_path_secret(s.telegram_bot_token),
             webhook_header_secret(s.telegram_bot_token),
             s.webhook_header_fallback,
         )
-        app = build_web_app(webhook, self.store_update)
+        kie_callbacks = KieCallbackSettings(
+            kie_callback_secret(s.telegram_bot_token), s.kie_webhook_hmac_key, self.jobs.on_callback
+        )
+        app = build_web_app(webhook, self.store_update, kie_callbacks)
         self._runner = web.AppRunner(
             app, access_log=logging.getLogger("aiohttp.access"), handle_signals=False, shutdown_timeout=5.0
         )
@@ -91,6 +116,37 @@ class TrtApp:
         if s.bot_mode == "polling":
             self.poller = Poller(s.database_url, s.telegram_api_base, s.telegram_bot_token, self.store_update)
             self._tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
+        # Everything loaded so far (aiogram, the catalog, charts) lives as long as the process: moving it
+        # out of the collector's reach keeps full collections from freezing the loop for ~200 ms.
+        gc.freeze()
+
+    def _job_worker(self, catalog, renderer: TelegramRenderer) -> JobWorker:
+        s = self.settings
+        options = self.jobs_options
+        assert self.pool is not None and self._bot is not None
+        # One session for result and Telegram file downloads; Kie's client keeps its own (its key).
+        self._http = aiohttp.ClientSession()
+        limiter = KieLimiter(self.pool, create=options.create_limit, query=options.query_limit)
+        self.kie = KieClient(
+            s.kie_api_base,
+            s.kie_upload_base,
+            s.kie_api_key,
+            limiter=limiter,
+            timeout=aiohttp.ClientTimeout(total=options.kie_timeout_seconds, connect=10),
+            retry=options.kie_retry or DEFAULT_RETRY,
+        )
+        services = JobServices(
+            pool=self.pool,
+            kie=self.kie,
+            catalog=catalog,
+            renderer=renderer,
+            media=MediaSender(self._bot, self._http, limits=options.media_limits),
+            files=TelegramFiles(self._bot, self._http, s.telegram_api_base, s.telegram_bot_token),
+            timings=options.timings,
+            callback_url=s.kie_callback_url if options.use_callbacks else None,
+            admin_ids=s.admin_ids,
+        )
+        return JobWorker(services)
 
     async def store_update(self, head: UpdateHead, raw_json: str) -> bool:
         assert self.pool is not None and self.worker is not None
@@ -142,12 +198,18 @@ class TrtApp:
             await self.poller.stop()
         if self.worker is not None:
             await self.worker.stop(SHUTDOWN_GRACE_SECONDS)
+        if self.jobs is not None:
+            await self.jobs.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self.kie is not None:
+            await self.kie.close()
+        if self._http is not None:
+            await self._http.close()
         if self._bot is not None:
             await self._bot.session.close()
         if self.pool is not None:

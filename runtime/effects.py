@@ -10,6 +10,7 @@ from flows.incoming import AccountView
 from flows.jobs import CreateJob
 from flows.outcome import Effect, MarkInactive, SetLanguage
 from persistence import free_tier, jobs, ledger, users
+from runtime import money
 
 
 class FreeQuotaGone(Exception):
@@ -37,5 +38,7 @@ async def apply(conn: asyncpg.Connection, effect: Effect, user_id: int, free_quo
             # InsufficientFunds propagates: the update is retried and the flow shows the top-up screen.
             await ledger.hold(conn, request.user_id, request.price_kopecks, key)
             await jobs.create(conn, request)
+        case _ if money.is_money_effect(effect):
+            await money.apply(conn, effect)
         case _:
             raise TypeError(f"no handler for effect {type(effect).__name__}")

@@ -17,15 +17,18 @@ import msgspec
 from flows import menus, router
 from flows.context import FlowContext
 from flows.ids import new_request_id
+from flows.incoming import StoredRequest
+from flows.results import request_id_of_repeat
 from flows.screens import Action, AnswerCallback, SendScreen
 from flows.session import session_from_state, session_to_state
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
 from integrations.telegram.renderer import TelegramRenderer
-from persistence import inbox, sessions, users
+from persistence import inbox, job_queue, sessions, users
 from persistence.inbox import LeasedUpdate
 from runtime import effects
 from runtime.incoming import actor_of, to_incoming
 from runtime.logs import redact
+from runtime.money import MoneyRuntime
 from runtime.updates import convert_update
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,8 @@ class UpdateProcessor:
         self.ctx = ctx
         self.admin_ids = admin_ids
         self.free_quota = ctx.policy.free_daily_quota if ctx.policy is not None else 0
+        # The app sets money.kie_balance once the Kie client exists (admin stats show "—" until then).
+        self.money = MoneyRuntime()
 
     async def process(self, row: LeasedUpdate) -> None:
         if row.status == "pending":
@@ -90,10 +95,22 @@ class UpdateProcessor:
                     conn, row.chat_key, row.update_id, media.media_group_id
                 )
                 incoming = msgspec.structs.replace(incoming, batch_pending=waiting)
+            repeat_of = (
+                request_id_of_repeat(incoming.callback_data or "") if incoming.kind == "callback" else None
+            )
+            if repeat_of is not None:
+                # The flows stay pure: the job's model and values travel in the Incoming.
+                stored = await job_queue.recall(conn, repeat_of, incoming.user_id)
+                if stored is not None:
+                    repeat = StoredRequest(stored.model_id, stored.values, stored.files)
+                    incoming = msgspec.structs.replace(incoming, repeat=repeat)
             version, state = await sessions.load_for_update(conn, incoming.chat_id)
             account = await effects.load_account(conn, user.id, self.free_quota)
             incoming = msgspec.structs.replace(incoming, account=account)
-            outcome = router.handle(incoming, session_from_state(state), self.ctx)
+            session = session_from_state(state)
+            # The money flows' data (balance screen, top-up request, Stars order, admin panel).
+            incoming = await self.money.preload(conn, incoming, session)
+            outcome = router.handle(incoming, session, self.ctx)
             for effect in outcome.effects:
                 await effects.apply(conn, effect, user.id, self.free_quota)
             actions = list(outcome.actions)

@@ -1,4 +1,4 @@
-"""The HTTP surface: /health, the Telegram webhook (secret path + secret header), Kie callbacks later.
+"""The HTTP surface: /health, the Telegram webhook (secret path + secret header), Kie callbacks.
 
 Every rejection (wrong path, wrong secret, oversized or malformed body) is decided before the database
 is touched, so garbage traffic costs nothing. An update is stored before the 200: acknowledged means
@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from integrations.kie.callbacks import MalformedCallback, parse_callback, verify_signature
 from runtime import __version__
 from runtime.secrets import constant_time_equals
 from runtime.updates import MalformedUpdate, UpdateHead, head_of, parse_update
@@ -24,6 +25,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 # Stores one update; returns True when it was new. Raises when the database is unavailable.
 StoreUpdate = Callable[[UpdateHead, str], Awaitable[bool]]
+# Makes the job of a Kie task due for a check now. Raises when the database is unavailable.
+KieHint = Callable[[str], Awaitable[object]]
+KIE_OK = {"code": 200, "msg": "success"}
 
 
 class WebhookSettings:
@@ -33,7 +37,18 @@ class WebhookSettings:
         self.header_fallback = header_fallback
 
 
-def build_web_app(webhook: WebhookSettings, store_update: StoreUpdate) -> web.Application:
+class KieCallbackSettings:
+    """Kie callbacks: POST /kie/<path_secret>; with an HMAC key, signed headers are required too."""
+
+    def __init__(self, path_secret: str, hmac_key: str | None, on_hint: KieHint) -> None:
+        self.path_secret = path_secret
+        self.hmac_key = hmac_key
+        self.on_hint = on_hint
+
+
+def build_web_app(
+    webhook: WebhookSettings, store_update: StoreUpdate, kie: KieCallbackSettings | None = None
+) -> web.Application:
     started = time.monotonic()
     # aiohttp answers 413 itself when a body exceeds client_max_size.
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -81,7 +96,36 @@ def build_web_app(webhook: WebhookSettings, store_update: StoreUpdate) -> web.Ap
             raise web.HTTPServiceUnavailable(text="try again later") from None
         return web.json_response({"ok": True})
 
+    async def kie_callback(request: web.Request) -> web.Response:
+        # A callback is a hint that never changes a job by itself: the worker re-reads the task.
+        if kie is None or not constant_time_equals(request.match_info["secret"], kie.path_secret):
+            raise web.HTTPNotFound()
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
+        raw = await request.read()
+        try:
+            hint = parse_callback(raw)
+        except MalformedCallback as exc:
+            log.warning("kie callback rejected: %s (%d bytes)", exc, len(raw))
+            raise web.HTTPBadRequest(text="malformed callback") from None
+        if kie.hmac_key and not verify_signature(
+            hint.task_id,
+            request.headers.get("X-Webhook-Timestamp"),
+            request.headers.get("X-Webhook-Signature"),
+            kie.hmac_key,
+            now=time.time(),
+        ):
+            log.warning("kie callback with a missing, wrong or stale signature rejected")
+            raise web.HTTPUnauthorized(text="bad signature")
+        try:
+            await kie.on_hint(hint.task_id)
+        except Exception:
+            log.exception("kie callback: could not record the hint; Kie will retry")
+            raise web.HTTPServiceUnavailable(text="try again later") from None
+        return web.json_response(KIE_OK)
+
     app.router.add_get("/health", health)
+    app.router.add_post("/kie/{secret}", kie_callback)
     app.router.add_post("/tg/{secret}", telegram_webhook)
     app.router.add_post("/tg", telegram_webhook_plain)
     return app

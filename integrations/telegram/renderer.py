@@ -17,9 +17,19 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice
 
-from flows.screens import Action, AnswerCallback, EditScreen, Screen, SendScreen
+from flows.screens import (
+    Action,
+    AnswerCallback,
+    AnswerPreCheckout,
+    EditScreen,
+    RefundStarPayment,
+    Screen,
+    SendFile,
+    SendInvoice,
+    SendScreen,
+)
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
 
 log = logging.getLogger(__name__)
@@ -90,6 +100,9 @@ class TelegramRenderer:
             case SendScreen():
                 message_id = await self._send(action.chat_id, action.screen)
                 return message_id if action.control else None
+            case SendFile() | SendInvoice() | AnswerPreCheckout() | RefundStarPayment():
+                await self._payments_and_files(action)
+                return None
         raise TypeError(f"unknown action {type(action).__name__}")
 
     async def _answer(self, action: AnswerCallback) -> None:
@@ -130,3 +143,47 @@ class TelegramRenderer:
             # Too old to edit, deleted, or a media message: send the screen anew instead.
             log.info("edit failed (%s); sending a new control message", exc)
             return await self._send(action.chat_id, screen)
+
+    # --- files by file_id and Telegram Stars (flows/money) ---
+
+    async def _payments_and_files(self, action: Action) -> None:
+        bot = self.bot
+        match action:
+            case SendFile(chat_id=chat_id, kind=kind, file_id=file_id, caption=caption):
+                senders = {
+                    "photo": bot.send_photo,
+                    "video": bot.send_video,
+                    "audio": bot.send_audio,
+                    "animation": bot.send_animation,
+                    "voice": bot.send_voice,
+                    "document": bot.send_document,
+                }
+                send = senders[kind]
+                await call(lambda: send(chat_id, file_id, caption=caption), what=f"send{kind.capitalize()}")
+            case SendInvoice():
+                await call(
+                    lambda: bot.send_invoice(
+                        chat_id=action.chat_id,
+                        title=action.title,
+                        description=action.description,
+                        payload=action.payload,
+                        currency="XTR",
+                        prices=[LabeledPrice(label=action.label, amount=action.stars)],
+                        provider_token="",
+                    ),
+                    what="sendInvoice",
+                )
+            case AnswerPreCheckout():
+                await call(
+                    lambda: bot.answer_pre_checkout_query(
+                        action.query_id, ok=action.ok, error_message=action.error_message
+                    ),
+                    what="answerPreCheckoutQuery",
+                )
+            case RefundStarPayment():
+                await call(
+                    lambda: bot.refund_star_payment(
+                        user_id=action.user_id, telegram_payment_charge_id=action.charge_id
+                    ),
+                    what="refundStarPayment",
+                )

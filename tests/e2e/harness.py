@@ -79,17 +79,40 @@ class Client:
             await asyncio.sleep(0.02)
 
 
+# Nothing listens here: without a fake Kie, jobs are refused at connect time and never reach the internet.
+CLOSED_KIE_BASE = "http://127.0.0.1:9"
+
+
 @asynccontextmanager
-async def running_app(database_url: str, tg: FakeTelegram | None = None, **overrides: str):
+async def running_app(
+    database_url: str,
+    tg: FakeTelegram | None = None,
+    *,
+    kie=None,
+    jobs=None,
+    port: int | None = None,
+    **overrides: str,
+):
+    """The real app on a free port. `kie`: a started tests.fakes.kie.FakeKie to point the app at;
+    `jobs`: runtime.jobs.JobsOptions (tests shrink poll intervals and timeouts)."""
     from runtime.app import TrtApp
 
     own_tg = tg is None
     if own_tg:
         tg = FakeTelegram()
         await tg.start()
-    port = free_port()
+    port = port or free_port()
+    if kie is not None:
+        overrides = {
+            "KIE_API_BASE": kie.api_base,
+            "KIE_UPLOAD_BASE": kie.upload_base,
+            "KIE_API_KEY": kie.api_key,
+            **overrides,
+        }
+    else:
+        overrides = {"KIE_API_BASE": CLOSED_KIE_BASE, "KIE_UPLOAD_BASE": CLOSED_KIE_BASE, **overrides}
     settings, _ = load_settings(env_for(tg, database_url, port, **overrides))
-    app = TrtApp(settings, host="127.0.0.1")
+    app = TrtApp(settings, host="127.0.0.1", jobs=jobs)
     await app.start()
     try:
         async with aiohttp.ClientSession() as http:

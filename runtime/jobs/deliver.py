@@ -1,0 +1,106 @@
+"""Delivering a finished job, exactly once per lease: results, then the Result View (or the failure
+view), then the row is marked delivered together with the Telegram file_ids it produced.
+
+Only a crash between the last send and the mark can repeat a delivery (Telegram has no idempotent
+send); a lease that is still held keeps every other instance away meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flows.results import failure_screen, links_text, result_screen
+from flows.screens import Screen, SendScreen
+from integrations.telegram.errors import (
+    RejectedByTelegram,
+    TelegramSendError,
+    TransientSendError,
+    UserBlockedBot,
+)
+from integrations.telegram.media import SentMedia
+from persistence import job_queue, users
+from persistence.job_queue import JobRow
+from runtime.jobs.services import JobServices
+
+log = logging.getLogger(__name__)
+
+
+async def deliver(services: JobServices, job: JobRow) -> None:
+    assert job.lease_token is not None
+    token = job.lease_token
+    try:
+        file_ids = await _send(services, job)
+    except UserBlockedBot:
+        log.info("%s: user blocked the bot; delivery closed", job.request_id)
+        await users.mark_inactive(services.pool, job.user_id)
+        await job_queue.mark_delivered(services.pool, job.request_id, token, [], "user blocked the bot")
+        return
+    except Exception as exc:
+        await _retry(services, job, exc)
+        return
+    await job_queue.mark_delivered(services.pool, job.request_id, token, file_ids)
+    services.last_action.pop(job.request_id, None)
+    if job.progress_message_id is not None:
+        try:
+            await services.media.delete(job.chat_id, job.progress_message_id)
+        except TelegramSendError as exc:
+            log.debug("%s: progress message left in place: %s", job.request_id, exc)
+
+
+async def _send(services: JobServices, job: JobRow) -> list[str]:
+    lang = job.lang
+    entry = services.catalog.get(job.model_id)
+    if job.state != "succeeded":
+        screen = failure_screen(
+            lang,
+            job.request_id,
+            job.model_id,
+            job.failure_code or "internal",
+            detail=job.failure_message,
+            refunded_kopecks=job.refunded_kopecks,
+        )
+        await _screen(services, job, screen)
+        return []
+    sent = SentMedia()
+    if job.result_text:
+        await services.media.send_text(job.chat_id, job.result_text)
+    if job.result_urls:
+        kind = entry.supports.output if entry is not None else "document"
+        sent = await services.media.send_results(job.chat_id, kind, job.result_urls)
+    if sent.too_big:
+        await _screen(services, job, Screen(text=links_text(lang, sent.too_big)))
+    delivered_something = bool(sent.file_ids or sent.too_big or job.result_text)
+    if sent.unreachable:
+        log.warning("%s: %d result(s) could not be fetched", job.request_id, len(sent.unreachable))
+        screen = Screen(text=links_text(lang, sent.unreachable, unreachable=True))
+        if not delivered_something:
+            # Nothing reached the user: the failure view's ways on (support included) go with the links.
+            failure = failure_screen(lang, job.request_id, job.model_id, "internal")
+            screen = Screen(text=screen.text, buttons=failure.buttons)
+            await _screen(services, job, screen)
+            return sent.file_ids
+        await _screen(services, job, screen)
+    await _screen(
+        services, job, result_screen(lang, job.request_id, job.model_id, links_sent=bool(sent.too_big))
+    )
+    return sent.file_ids
+
+
+async def _screen(services: JobServices, job: JobRow, screen: Screen) -> None:
+    await services.renderer.perform(SendScreen(job.chat_id, screen, control=False))
+
+
+async def _retry(services: JobServices, job: JobRow, exc: Exception) -> None:
+    assert job.lease_token is not None
+    attempts = job.delivery_attempts + 1
+    if isinstance(exc, RejectedByTelegram) or attempts >= services.timings.delivery_max_attempts:
+        # Retrying cannot fix a 400, and a job must not loop forever: close it loudly.
+        log.error("%s: delivery abandoned after %d attempt(s): %s", job.request_id, attempts, exc)
+        await job_queue.mark_delivered(services.pool, job.request_id, job.lease_token, [], str(exc)[:500])
+        return
+    delay = services.timings.delivery_backoff(job.delivery_attempts)
+    if isinstance(exc, TransientSendError):
+        log.warning("%s: delivery failed, retry in %.1f s: %s", job.request_id, delay, exc)
+    else:
+        log.exception("%s: delivery failed, retry in %.1f s", job.request_id, delay, exc_info=exc)
+    await job_queue.retry_delivery(services.pool, job.request_id, job.lease_token, delay, str(exc))

@@ -1,0 +1,89 @@
+"""The terminal transition of a job and its money, in ONE transaction.
+
+Success captures the hold; failure and timeout release it (and give a free run's unit back). The
+amount the release really moved is stored on the job, so the failure view says "деньги возвращены"
+only when money came back. Holds are created at confirm by the wizard's transaction; a missing hold
+(UnknownHold) is logged and the job still finishes — the user must be told either way.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+
+from persistence import free_tier, job_queue, ledger
+from persistence.job_queue import JobRow
+from runtime.jobs.errors import LeaseLost
+
+log = logging.getLogger(__name__)
+
+
+def hold_key_of(job: JobRow) -> str:
+    return ledger.hold_key(job.request_id, job.user_id, job.model_id)
+
+
+async def _capture(conn: asyncpg.Connection, job: JobRow) -> None:
+    try:
+        hold = await ledger.capture(conn, hold_key_of(job))
+    except ledger.UnknownHold:
+        log.warning("%s: no hold to capture (was it created at confirm?)", job.request_id)
+        return
+    if hold.status != "captured":
+        log.error("%s: hold was already %s; the result is delivered anyway", job.request_id, hold.status)
+
+
+async def _release(conn: asyncpg.Connection, job: JobRow) -> int:
+    """Kopecks this job's release gave back to the user's balance (0 when none moved)."""
+    key = hold_key_of(job)
+    refunded = 0
+    try:
+        hold = await ledger.release(conn, key)
+        if hold.status == "released":
+            refunded = hold.amount
+        else:
+            log.error("%s: hold already %s, nothing to release", job.request_id, hold.status)
+    except ledger.UnknownHold:
+        log.warning("%s: no hold to release (was it created at confirm?)", job.request_id)
+    if job.free:
+        await free_tier.give_back_free(conn, key)
+    return refunded
+
+
+async def finish_job(
+    pool: asyncpg.Pool,
+    job: JobRow,
+    state: str,
+    *,
+    result_urls: list[str] | None = None,
+    result_text: str | None = None,
+    failure_code: str | None = None,
+    failure_message: str | None = None,
+) -> None:
+    assert job.lease_token is not None
+    async with pool.acquire() as conn, conn.transaction():
+        refunded = None
+        if state == "succeeded":
+            await _capture(conn, job)
+        else:
+            refunded = await _release(conn, job)
+        changed = await job_queue.finish(
+            conn,
+            job.request_id,
+            job.lease_token,
+            state,
+            result_urls=result_urls,
+            result_text=result_text,
+            failure_code=failure_code,
+            failure_message=failure_message,
+            refunded_kopecks=refunded,
+        )
+        if not changed:
+            # Raising rolls the money back with it: whoever holds the lease now settles the job.
+            raise LeaseLost(f"{job.request_id}: lease lost before finishing")
+    log.info(
+        "%s: %s%s",
+        job.request_id,
+        state,
+        f" ({failure_code})" if failure_code and state != "succeeded" else "",
+    )

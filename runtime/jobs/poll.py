@@ -1,0 +1,99 @@
+"""Checking a running job: Kie's query endpoint is the truth (a callback only made the job due now).
+
+Each check reads the task once (the limiter spaces queries across instances), then either finishes
+the job (success with a result, failure by cause, timeout at the entry's timeout_seconds) or schedules
+the next check along the backoff tiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from integrations.kie import KieError, TaskStatus
+from persistence import job_queue
+from persistence.job_queue import JobRow
+from runtime.jobs.finish import finish_job
+from runtime.jobs.progress import chat_action, show_stage
+from runtime.jobs.services import JobServices
+
+log = logging.getLogger(__name__)
+
+# Words Kie's models use when a prompt or image breaks their content rules (api.md §8).
+_POLICY = re.compile(
+    r"flagged|policy|sensitive|nsfw|inappropriate|prohibited|violat|moderation|safety|rejected by",
+    re.IGNORECASE,
+)
+
+
+def failure_cause(status: TaskStatus) -> str:
+    """The user-facing cause of a failed task."""
+    message = status.fail_message or ""
+    code = status.fail_code or ""
+    if status.raw_state == "SENSITIVE_WORD_ERROR" or _POLICY.search(message):
+        return "content_policy"
+    if code in ("400", "413", "422", "451"):
+        return "invalid_input"
+    if code == "402":
+        return "kie_credits"
+    if code == "455" or (code.isdigit() and 500 <= int(code) < 600 and code not in ("501", "531")):
+        return "kie_unavailable"
+    return "generation_failed"
+
+
+async def check(services: JobServices, job: JobRow) -> None:
+    assert job.lease_token is not None and job.kie_task_id is not None
+    entry = services.catalog.get(job.model_id)
+    started = job.submitted_at or job.created_at
+    elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    timeout = (entry.timeout_seconds if entry else 1800) * services.timings.timeout_scale
+    family = entry.family if entry else "market"
+    try:
+        status = await services.kie.get_task(family, job.kie_task_id)
+    except KieError as exc:
+        if elapsed >= timeout:
+            await _time_out(services, job, elapsed)
+            return
+        log.warning("%s: query of task %s failed: %s", job.request_id, job.kie_task_id, exc)
+        await job_queue.schedule_check(
+            services.pool, job.request_id, job.lease_token, services.timings.poll_delay(elapsed)
+        )
+        return
+
+    if status.state == "succeeded":
+        urls = list(status.result_urls)
+        if not urls and not (status.result_text and status.result_text.strip()):
+            await finish_job(
+                services.pool,
+                job,
+                "failed",
+                failure_code="empty_result",
+                failure_message="no URLs and no text",
+            )
+            return
+        await finish_job(
+            services.pool, job, "succeeded", result_urls=urls or None, result_text=status.result_text
+        )
+        return
+    if status.state == "failed":
+        cause = failure_cause(status)
+        detail = status.fail_message or (f"code {status.fail_code}" if status.fail_code else None)
+        log.info("%s: Kie task failed (%s, code %s): %s", job.request_id, cause, status.fail_code, detail)
+        await finish_job(services.pool, job, "failed", failure_code=cause, failure_message=detail)
+        return
+    if elapsed >= timeout:
+        await _time_out(services, job, elapsed)
+        return
+    job = await show_stage(services, job, "generating" if status.state == "running" else "queued")
+    await chat_action(services, job)
+    await job_queue.schedule_check(
+        services.pool, job.request_id, job.lease_token, services.timings.poll_delay(elapsed)
+    )
+
+
+async def _time_out(services: JobServices, job: JobRow, elapsed: float) -> None:
+    log.warning("%s: timed out after %.0f s (task %s)", job.request_id, elapsed, job.kie_task_id)
+    await finish_job(
+        services.pool, job, "timed_out", failure_code="timeout", failure_message=f"{elapsed:.0f} s"
+    )

@@ -1,0 +1,29 @@
+"""What every job step needs, composed once by runtime.app (handles, not data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from flows.catalog import Catalog
+from integrations.kie import KieClient
+from integrations.telegram.media import MediaSender
+from integrations.telegram.renderer import TelegramRenderer
+from runtime.jobs.files import TelegramFiles
+from runtime.jobs.options import JobTimings
+
+
+@dataclass
+class JobServices:
+    pool: asyncpg.Pool
+    kie: KieClient
+    catalog: Catalog
+    renderer: TelegramRenderer
+    media: MediaSender
+    files: TelegramFiles
+    timings: JobTimings
+    callback_url: str | None
+    admin_ids: tuple[int, ...] = ()
+    # request id → loop time of the last chat action (only to space them out; losing it is harmless).
+    last_action: dict[str, float] = field(default_factory=dict)
