@@ -23,8 +23,47 @@ def menu_definition() -> dict[str, dict]:
                 "open_help": [{"target": "help"}],
                 "open_settings": [{"target": "settings"}],
                 "open_support": [{"target": "support"}],
+                "open_balance": [{"target": "balance"}],
+                "open_history": [{"target": "history"}],
+                "admin_command": [{"target": "admin"}],
                 "deep_link": [{"target": "model_card"}],
             },
+        },
+        "balance": {
+            "name": "Balance (/balance): money, free runs left, pending top-ups",
+            "on": {
+                "top_up": [{"target": "topup_amount"}],
+                "open_history": [{"target": "history"}],
+                "back": to_menu,
+            },
+        },
+        "topup_amount": {
+            "name": "Top-up amount (presets or typed) or Stars pack",
+            "on": {
+                "transfer": [{"target": "topup_details"}],
+                "stars": [{"target": "stars_invoice"}],
+                "back": [{"target": "balance"}],
+            },
+        },
+        "topup_details": {
+            "name": "Transfer details + code; 'Я оплатил' (screenshot optional)",
+            "on": {"paid": [{"target": "topup_waiting"}], "back": [{"target": "topup_amount"}]},
+        },
+        "topup_waiting": {
+            "name": "Waiting for an admin: ✅ Подтвердить credits once / 🚫 Отклонить with a reason",
+            "on": {"back": [{"target": "balance"}]},
+        },
+        "stars_invoice": {
+            "name": "Stars invoice → pre_checkout → successful_payment credits once",
+            "on": {"back": [{"target": "balance"}]},
+        },
+        "history": {
+            "name": "History (/history): results again by file_id, 🔁 repeat",
+            "on": {"repeat": [{"target": "model_card"}], "back": to_menu},
+        },
+        "admin": {
+            "name": "/admin (admins only): stats, pending top-ups, users, jobs, audit",
+            "on": {"back": to_menu},
         },
         "help": {"name": "Help (/help)", "on": {"back": to_menu}},
         "support": {"name": "Support", "on": {"back": to_menu}},

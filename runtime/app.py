@@ -37,7 +37,8 @@ from runtime.web import KieCallbackSettings, WebhookSettings, build_web_app
 
 log = logging.getLogger(__name__)
 
-BOT_COMMANDS = ("start", "models", "help", "cancel")
+BOT_COMMANDS = ("start", "models", "balance", "history", "help", "cancel", "paysupport")
+HOUSEKEEPING_EVERY_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
@@ -113,6 +114,7 @@ class TrtApp:
 
         # Telegram may be briefly unreachable at boot: keep serving /health and retry in the background.
         self._tasks.append(asyncio.create_task(self._configure_telegram(), name="telegram-setup"))
+        self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
         if s.bot_mode == "polling":
             self.poller = Poller(s.database_url, s.telegram_api_base, s.telegram_bot_token, self.store_update)
             self._tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
@@ -154,6 +156,19 @@ class TrtApp:
         if created:
             self.worker.wake()
         return created
+
+    async def _housekeeping(self) -> None:
+        """Periodic chores: top-up requests older than a day expire (they also expire when read)."""
+        from runtime.money import sweep_expired
+
+        while True:
+            try:
+                expired = await sweep_expired(self.pool)
+                if expired:
+                    log.info("expired %d top-up requests older than a day", expired)
+            except Exception:
+                log.exception("housekeeping failed; will try again")
+            await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)
 
     async def _configure_telegram(self) -> None:
         bot = self._bot
