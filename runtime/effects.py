@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncpg
 
-from flows.incoming import AccountView
 from flows.jobs import CreateJob
 from flows.outcome import Effect, MarkInactive, SetLanguage
 from persistence import free_tier, jobs, ledger, users
@@ -15,14 +14,6 @@ from runtime import money
 
 class FreeQuotaGone(Exception):
     """The free run the flow saw was taken by a concurrent update; the update is decided again."""
-
-
-async def load_account(conn: asyncpg.Connection, user_id: int, free_quota: int) -> AccountView:
-    balance = await ledger.balance(conn, user_id)
-    left = await free_tier.free_left(conn, user_id, free_quota)
-    return AccountView(
-        available_kopecks=balance.available, held_kopecks=balance.held, free_left=left, free_quota=free_quota
-    )
 
 
 async def apply(conn: asyncpg.Connection, effect: Effect, user_id: int, free_quota: int) -> None:

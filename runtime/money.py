@@ -58,9 +58,11 @@ class MoneyRuntime:
     def __init__(self, kie_balance: Callable[[], Awaitable[float]] | None = None) -> None:
         self.kie_balance = kie_balance
 
-    async def preload(self, conn: asyncpg.Connection, incoming: Incoming, session: Session) -> Incoming:
+    async def preload(
+        self, conn: asyncpg.Connection, incoming: Incoming, session: Session, *, blocked: bool | None = None
+    ) -> Incoming:
         want = money_flows.wants(incoming, session)
-        lookup = await load(conn, incoming, want, self._kie if want.stats else None)
+        lookup = await load(conn, incoming, want, self._kie if want.stats else None, blocked=blocked)
         return msgspec.structs.replace(incoming, lookup=lookup)
 
     async def _kie(self) -> float | None:
@@ -143,9 +145,13 @@ async def load(
     incoming: Incoming,
     want: Want,
     kie: Callable[[], Awaitable[float | None]] | None = None,
+    *,
+    blocked: bool | None = None,
 ) -> MoneyLookup:
     user_id = incoming.user_id
-    found: dict[str, Any] = {"blocked": await queries.is_blocked(conn, user_id)}
+    if blocked is None:
+        blocked = await queries.is_blocked(conn, user_id)
+    found: dict[str, Any] = {"blocked": blocked}
     # The row an action changes is locked first (session → request/order → ledger, everywhere).
     if want.topup_id:
         found["topup"] = _topup(await topups.lock(conn, want.topup_id))

@@ -17,13 +17,13 @@ import msgspec
 from flows import menus, router
 from flows.context import FlowContext
 from flows.ids import new_request_id
-from flows.incoming import StoredRequest
+from flows.incoming import AccountView, StoredRequest
 from flows.results import request_id_of_repeat
 from flows.screens import Action, AnswerCallback, SendScreen
 from flows.session import session_from_state, session_to_state
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
 from integrations.telegram.renderer import TelegramRenderer
-from persistence import inbox, job_queue, sessions, users
+from persistence import inbox, job_queue, sessions, update_context, users
 from persistence.inbox import LeasedUpdate
 from runtime import effects
 from runtime.incoming import actor_of, to_incoming
@@ -84,8 +84,16 @@ class UpdateProcessor:
             if actor is None or actor.is_bot:
                 await inbox.mark_replying(conn, row.update_id, [])
                 return []
-            user = await users.touch(conn, actor.id, actor.username, actor.first_name, actor.language_code)
-            incoming = to_incoming(update, user, self.admin_ids)
+            # One round trip: register the user, lock the chat's session row, read the money.
+            context = await update_context.load(
+                conn,
+                actor.id,
+                actor.username,
+                actor.first_name,
+                users.language_from_telegram(actor.language_code),
+                row.chat_key,
+            )
+            incoming = to_incoming(update, context.user, self.admin_ids)
             if incoming is None:
                 await inbox.mark_replying(conn, row.update_id, [])
                 return []
@@ -104,21 +112,31 @@ class UpdateProcessor:
                 if stored is not None:
                     repeat = StoredRequest(stored.model_id, stored.values, stored.files)
                     incoming = msgspec.structs.replace(incoming, repeat=repeat)
-            version, state = await sessions.load_for_update(conn, incoming.chat_id)
-            account = await effects.load_account(conn, user.id, self.free_quota)
+            account = AccountView(
+                available_kopecks=context.available_kopecks,
+                held_kopecks=context.held_kopecks,
+                free_left=max(0, self.free_quota - context.free_used),
+                free_quota=self.free_quota,
+            )
             incoming = msgspec.structs.replace(incoming, account=account)
-            session = session_from_state(state)
+            session = session_from_state(context.session_state)
             # The money flows' data (balance screen, top-up request, Stars order, admin panel).
-            incoming = await self.money.preload(conn, incoming, session)
+            incoming = await self.money.preload(conn, incoming, session, blocked=context.blocked)
             outcome = router.handle(incoming, session, self.ctx)
             for effect in outcome.effects:
-                await effects.apply(conn, effect, user.id, self.free_quota)
+                await effects.apply(conn, effect, context.user.id, self.free_quota)
             actions = list(outcome.actions)
             if incoming.callback_id and not any(isinstance(a, AnswerCallback) for a in actions):
                 # Every button press is answered, or the user's client keeps spinning.
                 actions.insert(0, AnswerCallback(incoming.callback_id))
-            await sessions.save(conn, incoming.chat_id, version + 1, session_to_state(outcome.session))
-            await inbox.mark_replying(conn, row.update_id, msgspec.to_builtins(actions))
+            await update_context.save(
+                conn,
+                row.chat_key,
+                context.session_version + 1,
+                session_to_state(outcome.session),
+                row.update_id,
+                msgspec.to_builtins(actions),
+            )
             return actions
 
     async def _send(self, row: LeasedUpdate, actions: list[Action], start: int) -> None:
@@ -141,12 +159,13 @@ class UpdateProcessor:
                 return
             if new_id is not None:
                 control_message_id = new_id
-                await sessions.set_control_message(self.pool, chat_id, new_id)
             if isinstance(action, SendScreen) and index + 1 < len(actions):
+                # Not the last reply: record progress now, so a crash never repeats this one.
+                if new_id is not None:
+                    await sessions.set_control_message(self.pool, chat_id, new_id)
                 await inbox.mark_sent(self.pool, row.update_id, index + 1)
-        await inbox.finish(self.pool, row.update_id)
-        if control_message_id is not None:
-            log.debug("update %s: control message is now %s", row.update_id, control_message_id)
+        # The common case in one statement: done, and the newest control message remembered.
+        await update_context.finish(self.pool, row.update_id, chat_id, control_message_id)
 
     async def _failed(self, row: LeasedUpdate, exc: Exception) -> None:
         error = redact("".join(traceback.format_exception_only(type(exc), exc)).strip())
