@@ -81,6 +81,14 @@ WHERE id = $1 AND status = 'paid'
 RETURNING charge_id
 """
 
+# Telegram refused the Stars refund after the ledger was reversed: the order is paid again.
+UNDO_REFUND = """
+UPDATE stars_orders o SET status = 'paid', refunded_at = NULL, refunded_by = NULL
+FROM (SELECT id, refunded_by FROM stars_orders WHERE charge_id = $1 AND status = 'refunded' FOR UPDATE) old
+WHERE o.id = old.id
+RETURNING o.id, o.user_id, o.amount_kopecks, old.refunded_by
+"""
+
 USER_ORDERS = f"""
 SELECT {ORDER_COLUMNS} FROM stars_orders WHERE user_id = $1 AND status <> 'open'
 ORDER BY created_at DESC LIMIT $2
@@ -146,6 +154,10 @@ async def pay_order(db: Db, order_id: str, charge_id: str) -> bool:
 
 async def refund_order(db: Db, order_id: str, admin_id: int) -> str | None:
     return await db.fetchval(REFUND_ORDER, order_id, admin_id)
+
+
+async def undo_refund(db: Db, charge_id: str) -> asyncpg.Record | None:
+    return await db.fetchrow(UNDO_REFUND, charge_id)
 
 
 async def user_orders(db: Db, user_id: int, limit: int = 5) -> list[asyncpg.Record]:

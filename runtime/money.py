@@ -65,6 +65,36 @@ class MoneyRuntime:
         lookup = await load(conn, incoming, want, self._kie if want.stats else None, blocked=blocked)
         return msgspec.structs.replace(incoming, lookup=lookup)
 
+    async def refund_rejected(self, pool: asyncpg.Pool, user_id: int, charge_id: str, reason: str) -> None:
+        """Telegram refused a Stars refund whose credit was already reversed: give the credit back (once)
+        and put the order back to paid, so the user never loses both the Stars and the rubles."""
+        async with pool.acquire() as conn, conn.transaction():
+            order = await topups.undo_refund(conn, charge_id)
+            if order is None:
+                return
+            await ledger.credit_topup(
+                conn,
+                user_id,
+                order["amount_kopecks"],
+                f"stars-refund-failed:{charge_id}",
+                "stars",
+                note=order["id"],
+            )
+            await audit.record(
+                conn,
+                order["refunded_by"] or 0,
+                "stars_refund_failed",
+                target_user_id=user_id,
+                target=order["id"],
+                amount_kopecks=order["amount_kopecks"],
+                reason=reason[:200],
+            )
+        log.error(
+            "Stars refund of order %s was refused by Telegram (%s); the credit was restored",
+            order["id"],
+            reason,
+        )
+
     async def _kie(self) -> float | None:
         if self.kie_balance is None:
             return None

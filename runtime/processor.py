@@ -19,7 +19,7 @@ from flows.context import FlowContext
 from flows.ids import new_request_id
 from flows.incoming import AccountView, StoredRequest
 from flows.results import request_id_of_repeat
-from flows.screens import Action, AnswerCallback, SendScreen
+from flows.screens import Action, AnswerCallback, RefundStarPayment, SendScreen
 from flows.session import session_from_state, session_to_state
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
 from integrations.telegram.renderer import TelegramRenderer
@@ -152,6 +152,8 @@ class UpdateProcessor:
                 break
             except RejectedByTelegram as exc:
                 log.error("update %s: Telegram rejected a reply: %s", row.update_id, exc)
+                if isinstance(action, RefundStarPayment):
+                    await self.money.refund_rejected(self.pool, action.user_id, action.charge_id, str(exc))
                 continue
             except TransientSendError as exc:
                 log.warning("update %s: sending failed, will retry: %s", row.update_id, exc)

@@ -150,3 +150,25 @@ async def test_block_credit_and_job_refund_with_audit(db, database_url):
         await user.say("/start")
         assert "ограничен" not in user.last_text()
         assert await ledger.audit(db) == []
+
+
+async def test_stars_refund_refused_by_telegram_restores_the_credit(db, database_url):
+    """Regression: the ledger reversal committed before refundStarPayment; when Telegram refused the
+    refund the user had lost both the rubles and the Stars."""
+    async with running_app(database_url) as client:
+        user = Chat(client, 605, "unlucky")
+        payload, stars = await _buy_pack(user, 300)
+        await user.pre_checkout(payload, stars)
+        await user.paid(payload, stars, "charge-5")
+        assert (await ledger.balance(db, 605)).available == 300_00
+        client.tg.fail_next("refundStarPayment", error_code=400, description="Bad Request: CHARGE_NOT_FOUND")
+        admin = admin_chat(client)
+        await admin.say("/admin")
+        await admin.tap("adm:u:605")
+        await admin.tap_label("↩️ Вернуть звёзды")
+        await client.settle()
+        assert [c.status for c in client.tg.calls("refundStarPayment")] == [400]
+        assert (await ledger.balance(db, 605)).available == 300_00
+        assert await db.fetchval("SELECT status FROM stars_orders WHERE id = $1", payload) == "paid"
+        assert len(await audit.recent(db, "stars_refund_failed")) == 1
+        assert await ledger.audit(db) == []
