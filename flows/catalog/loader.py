@@ -64,6 +64,16 @@ class Catalog:
         self.version = version
         self._by_id = {e.id: e for e in entries}
         self._by_slug = {e.slug: e for e in entries}
+        # Menus ask for these on every screen: sort once (copies are handed out, so callers can't
+        # disturb the order).
+        ranked = sorted(entries, key=_rank_key)
+        self._enabled = [e for e in ranked if e.enabled]
+        self._free = [e for e in self._enabled if e.free]
+        self._by_type: dict[tuple[str, bool], list[ModelEntry]] = {}
+        for entry in ranked:
+            self._by_type.setdefault((entry.type, True), []).append(entry)
+            if entry.enabled:
+                self._by_type.setdefault((entry.type, False), []).append(entry)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -81,16 +91,13 @@ class Catalog:
         return self._by_slug.get(slug)
 
     def enabled(self) -> list[ModelEntry]:
-        return sorted((e for e in self.entries if e.enabled), key=_rank_key)
+        return list(self._enabled)
 
     def by_type(self, model_type: ModelType, *, include_disabled: bool = False) -> list[ModelEntry]:
-        return sorted(
-            (e for e in self.entries if e.type == model_type and (e.enabled or include_disabled)),
-            key=_rank_key,
-        )
+        return list(self._by_type.get((model_type, include_disabled), ()))
 
     def free(self) -> list[ModelEntry]:
-        return [e for e in self.enabled() if e.free]
+        return list(self._free)
 
 
 def _rank_key(entry: ModelEntry) -> tuple[int, str]:
