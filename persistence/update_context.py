@@ -12,22 +12,13 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from persistence import users
 from persistence.free_tier import MOSCOW_TODAY
 from persistence.users import UserRow
 
 LOAD = f"""
 WITH u AS (
-    INSERT INTO users AS u (id, username, first_name, language)
-    VALUES ($1, $2, $3, $4)
-    ON CONFLICT (id) DO UPDATE
-    SET username = EXCLUDED.username,
-        first_name = EXCLUDED.first_name,
-        is_active = true,
-        last_seen_at = now(),
-        language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
-    RETURNING id, username, first_name, language, language_chosen, is_active, (xmax = 0) AS created,
-              blocked_at IS NOT NULL AS blocked
-), s AS (
+{users.UPSERT}), s AS (
     SELECT version, state FROM sessions WHERE chat_id = $5 FOR UPDATE
 )
 SELECT u.*,
@@ -91,6 +82,7 @@ async def load(
         row["language_chosen"],
         row["is_active"],
         row["created"],
+        row["blocked"],
     )
     return UpdateContext(
         user=user,

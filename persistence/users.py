@@ -14,6 +14,8 @@ class UserRow(msgspec.Struct, frozen=True):
     language_chosen: bool
     is_active: bool
     created: bool = False
+    # Blocked by an admin (the money section tells such a user and refuses generations).
+    blocked: bool = False
 
 
 # xmax = 0 tells a fresh insert from an update of an existing row in an upsert.
@@ -26,7 +28,8 @@ SET username = EXCLUDED.username,
     is_active = true,
     last_seen_at = now(),
     language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
-RETURNING id, username, first_name, language, language_chosen, is_active, (xmax = 0) AS created
+RETURNING id, username, first_name, language, language_chosen, is_active, (xmax = 0) AS created,
+          blocked_at IS NOT NULL AS blocked
 """
 
 SET_LANGUAGE = "UPDATE users SET language = $2, language_chosen = true WHERE id = $1"
