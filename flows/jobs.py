@@ -30,3 +30,11 @@ class GenerationRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
 
 class CreateJob(msgspec.Struct, frozen=True, tag="create_job"):
     request: GenerationRequest
+
+
+class CancelQueuedJob(msgspec.Struct, frozen=True, tag="cancel_queued_job"):
+    """Cancel a job nothing was sent to Kie for yet, releasing its hold. The runtime refuses (and the
+    update is decided again) when a worker took the job meanwhile."""
+
+    request_id: str
+    user_id: int

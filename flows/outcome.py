@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from flows.incoming import Incoming
-from flows.jobs import CreateJob
+from flows.jobs import CancelQueuedJob, CreateJob
 from flows.screens import Action, AnswerCallback, EditScreen, Screen, SendScreen
 from flows.session import Session
 
@@ -18,7 +18,7 @@ class MarkInactive(msgspec.Struct, frozen=True, tag="mark_inactive"):
     pass
 
 
-Effect = SetLanguage | MarkInactive | CreateJob
+Effect = SetLanguage | MarkInactive | CreateJob | CancelQueuedJob
 
 
 class Outcome(msgspec.Struct, frozen=True):

@@ -17,6 +17,8 @@ from flows.screens import Button, Screen
 from flows.texts import t
 
 REPEAT_PREFIX = "r:"
+# ❌ on the progress message while a job waits for submission (Kie busy or in maintenance).
+CANCEL_PREFIX = "jc:"
 
 ProgressStage = Literal["queued", "generating"]
 
@@ -65,6 +67,10 @@ def _title(model_id: str, lang: str) -> str:
 def progress_screen(
     lang: str, request_id: str, model_id: str, stage: ProgressStage, eta_seconds: int
 ) -> Screen:
+    # While the job is only queued nothing was sent to Kie yet, so it can still be cancelled for free.
+    buttons = (
+        ((Button(t(lang, "job.cancel"), data=f"{CANCEL_PREFIX}{request_id}"),),) if stage == "queued" else ()
+    )
     return Screen(
         text=t(
             lang,
@@ -72,7 +78,16 @@ def progress_screen(
             request_id=request_id,
             title=_title(model_id, lang),
             eta=eta_text(eta_seconds, lang),
-        )
+        ),
+        buttons=buttons,
+    )
+
+
+def cancelled_screen(lang: str, request_id: str, refunded_kopecks: int) -> Screen:
+    money = t(lang, "job.cancelled_money", amount=format_rub(refunded_kopecks)) if refunded_kopecks else ""
+    return Screen(
+        text=t(lang, "job.cancelled", request_id=request_id, money=money),
+        buttons=_after_buttons(lang, request_id, support=False),
     )
 
 

@@ -12,8 +12,9 @@ import msgspec
 from flows import browse, menus, money, results
 from flows.context import FlowContext
 from flows.incoming import Incoming
+from flows.jobs import CancelQueuedJob
 from flows.outcome import MarkInactive, Outcome, SetLanguage, show
-from flows.screens import AnswerCallback, Screen, SendScreen
+from flows.screens import AnswerCallback, EditScreen, Screen, SendScreen
 from flows.session import Session
 from flows.texts import LANGUAGES, t
 from flows.wizard import handlers as wizard
@@ -113,6 +114,8 @@ def _callback(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome
         return Outcome(session=outcome.session, actions=outcome.actions, effects=(SetLanguage(new_lang),))
     if data.startswith(results.REPEAT_PREFIX):
         return _repeat(incoming, session, ctx)
+    if data.startswith(results.CANCEL_PREFIX):
+        return _cancel_queued(incoming, session, ctx)
     if data.startswith(browse.CARD_PREFIX):
         return _open_model(incoming, session, ctx, data[len(browse.CARD_PREFIX) :])
     if data.startswith(browse.CATEGORY_PREFIX):
@@ -141,6 +144,31 @@ def _repeat(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
         notice = results.repeat_unavailable_notice(lang)
         return show(incoming, _at(session, "menu"), menus.main_menu(lang, ctx, notice=notice), notice=notice)
     return wizard.open_review(incoming, session, ctx, entry, stored.values, files)
+
+
+def _cancel_queued(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
+    """❌ on a progress message: cancel a job nothing was sent to Kie for yet, with its money back."""
+    lang = incoming.lang
+    job = incoming.lookup.job if incoming.lookup is not None else None
+    if job is None or job.user_id != incoming.user_id:
+        return show(incoming, session, current_screen(session, lang, ctx), notice=t(lang, "stale.button"))
+    if job.state != "queued" or incoming.message_id is None:
+        return Outcome(
+            session=session,
+            actions=(
+                AnswerCallback(incoming.callback_id or "", text=t(lang, "job.not_cancellable"), alert=True),
+            ),
+        )
+    refunded = 0 if job.free else job.price_kopecks
+    screen = results.cancelled_screen(lang, job.request_id, refunded)
+    return Outcome(
+        session=session,
+        actions=(
+            AnswerCallback(incoming.callback_id or ""),
+            EditScreen(incoming.chat_id, incoming.message_id, screen),
+        ),
+        effects=(CancelQueuedJob(job.request_id, incoming.user_id),),
+    )
 
 
 def current_screen(session: Session, lang: str, ctx: FlowContext) -> Screen:

@@ -121,6 +121,16 @@ SET state = $3, finished_at = now(), result_urls = $4::jsonb, result_text = $5, 
 WHERE request_id = $1 AND lease_token = $2 AND finished_at IS NULL
 """
 
+# The user cancels before anything went to Kie: only a queued job no worker holds right now.
+CANCEL_QUEUED = """
+UPDATE jobs
+SET state = 'failed', failure_code = 'cancelled', failure_message = 'cancelled by the user before submission',
+    finished_at = now(), delivered_at = now(), next_check_at = now(), lease_until = NULL, lease_token = NULL,
+    updated_at = now()
+WHERE request_id = $1 AND user_id = $2 AND state = 'queued' AND (lease_until IS NULL OR lease_until < now())
+RETURNING model_id, free
+"""
+
 # A callback is only a hint: it makes the job due now; the worker re-reads the task before acting.
 HINT_CHECK = """
 UPDATE jobs SET next_check_at = now(), hint_pending = true, updated_at = now()
@@ -317,3 +327,11 @@ async def count_open(db: Db) -> int:
 
 async def count_undelivered(db: Db) -> int:
     return await db.fetchval(COUNT_UNDELIVERED)
+
+
+async def cancel_queued(conn: asyncpg.Connection, request_id: str, user_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(CANCEL_QUEUED, request_id, user_id)
+
+
+async def set_refunded(conn: asyncpg.Connection, request_id: str, kopecks: int) -> None:
+    await conn.execute("UPDATE jobs SET refunded_kopecks = $2 WHERE request_id = $1", request_id, kopecks)

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncpg
 
-from flows.jobs import CreateJob
+from flows.jobs import CancelQueuedJob, CreateJob
 from flows.outcome import Effect, MarkInactive, SetLanguage
-from persistence import free_tier, jobs, ledger, users
+from persistence import free_tier, job_queue, jobs, ledger, users
 from runtime import money
+
+
+class JobNoLongerQueued(Exception):
+    """A worker took the job between the flow's look and this cancel; the update is decided again."""
 
 
 class FreeQuotaGone(Exception):
@@ -31,5 +35,20 @@ async def apply(conn: asyncpg.Connection, effect: Effect, user_id: int, free_quo
             await jobs.create(conn, request)
         case _ if money.is_money_effect(effect):
             await money.apply(conn, effect)
+        case CancelQueuedJob(request_id=request_id, user_id=owner):
+            job = await job_queue.cancel_queued(conn, request_id, owner)
+            if job is None:
+                raise JobNoLongerQueued(request_id)
+            key = ledger.hold_key(request_id, owner, job["model_id"])
+            # Free unit first, then the hold: the same lock order as the wizard's confirm.
+            if job["free"]:
+                await free_tier.give_back_free(conn, key)
+            try:
+                hold = await ledger.release(conn, key)
+                await job_queue.set_refunded(
+                    conn, request_id, hold.amount if hold.status == "released" else 0
+                )
+            except ledger.UnknownHold:
+                pass
         case _:
             raise TypeError(f"no handler for effect {type(effect).__name__}")

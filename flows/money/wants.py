@@ -8,6 +8,7 @@ from flows.incoming import Incoming
 from flows.money import admin
 from flows.money import common as c
 from flows.money.lookup import Want
+from flows.results import CANCEL_PREFIX
 from flows.session import Session
 
 USER_COMMANDS = {"balance": Want(account=True), "history": Want(jobs=True)}
@@ -36,6 +37,8 @@ def _for_callback(incoming: Incoming, session: Session, data: str) -> Want:
         return Want(jobs=True)
     if data.startswith(c.HISTORY_ITEM):
         return Want(job_id=data[len(c.HISTORY_ITEM) :])
+    if data.startswith(CANCEL_PREFIX):
+        return Want(job_id=data[len(CANCEL_PREFIX) :])
     for prefix in (c.TOPUP_PAID, c.TOPUP_CANCEL):
         if data.startswith(prefix):
             return Want(topup_id=data[len(prefix) :], account=True)
