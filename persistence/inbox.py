@@ -95,7 +95,12 @@ class LeasedUpdate(msgspec.Struct, frozen=True):
 
 async def store(pool: asyncpg.Pool, update_id: int, chat_key: int, kind: str, raw_json: str) -> bool:
     """Store an update; False when it was already there (Telegram retried it)."""
-    result = await pool.execute(STORE, update_id, chat_key, kind, raw_json)
+    try:
+        result = await pool.execute(STORE, update_id, chat_key, kind, raw_json)
+    except asyncpg.UntranslatableCharacterError:
+        # jsonb cannot hold U+0000. Refusing would make Telegram retry this update forever and stall
+        # every later one, so the character is replaced (it never means anything in a chat message).
+        result = await pool.execute(STORE, update_id, chat_key, kind, raw_json.replace("\\u0000", "\\ufffd"))
     return result.endswith(" 1")
 
 

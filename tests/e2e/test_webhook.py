@@ -120,3 +120,14 @@ async def test_no_secret_reaches_the_logs_of_a_running_app(db, database_url):
     assert "POST /tg/***" in output  # the access log line is there, masked
     for secret in secrets:
         assert secret not in output
+
+
+async def test_update_with_a_nul_character_is_stored_and_answered(db, database_url):
+    """Regression: jsonb rejects U+0000, the webhook answered 503, and Telegram would retry that
+    update forever, stalling every later one."""
+    async with running_app(database_url) as client:
+        body = json.dumps(make_message_update(50, 47, "/start\u0000")).encode()
+        assert b"\\u0000" in body
+        assert (await client.post(body))[0] == 200
+        await client.settle()
+        assert len(client.tg.calls("sendMessage", chat_id=47)) == 1
