@@ -1,5 +1,5 @@
 """Repository guards run by the test command: no merge-conflict markers in tracked files, and no
-print( outside tests (the service logs through logging, which redacts secrets)."""
+calls of the builtin print outside tests (the service logs through logging, which redacts secrets)."""
 
 from __future__ import annotations
 
@@ -41,14 +41,15 @@ def prints_outside_tests(root: Path, files: list[Path]) -> list[str]:
         if path.suffix != ".py" or relative.parts[0] == "tests":
             continue
         found.extend(
-            f"{relative}:{number}: print( outside tests (use logging)" for number in _print_calls(path)
+            f"{relative}:{number}: call of the builtin print outside tests (use logging)"
+            for number in _print_calls(path)
         )
     return found
 
 
 def _print_calls(path: Path) -> list[int]:
     """Line numbers of calls to the builtin print: tokens, so strings and comments never count,
-    and attribute calls such as pretty.print( are not the builtin."""
+    and attribute calls such as pretty.print are not the builtin."""
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline))
     except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):

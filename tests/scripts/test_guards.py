@@ -34,7 +34,7 @@ def test_planted_conflict_markers_are_caught(tmp_path):
 def test_planted_print_outside_tests_is_caught(tmp_path):
     root = _repo(tmp_path, {"runtime/x.py": "def f():\n    print('secret')\n", "tests/y.py": "print(1)\n"})
     problems = run(root)
-    assert problems == ["runtime/x.py:2: print( outside tests (use logging)"]
+    assert problems == ["runtime/x.py:2: call of the builtin print outside tests (use logging)"]
 
 
 def test_print_in_a_comment_or_a_method_name_is_not_a_violation(tmp_path):
@@ -45,4 +45,4 @@ def test_print_in_a_comment_or_a_method_name_is_not_a_violation(tmp_path):
 def test_print_inside_a_string_is_not_a_violation_but_a_real_call_after_one_is(tmp_path):
     source = 'MESSAGE = "no print( outside tests"\nx = 1; print(MESSAGE)\n'
     root = _repo(tmp_path, {"scripts/g.py": source})
-    assert run(root) == ["scripts/g.py:2: print( outside tests (use logging)"]
+    assert run(root) == ["scripts/g.py:2: call of the builtin print outside tests (use logging)"]
