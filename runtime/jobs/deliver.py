@@ -18,7 +18,7 @@ from integrations.telegram.errors import (
     UserBlockedBot,
 )
 from integrations.telegram.media import SentMedia
-from persistence import job_queue, users
+from persistence import job_queue, ledger, users
 from persistence.job_queue import JobRow
 from runtime.jobs.services import JobServices
 
@@ -74,9 +74,13 @@ async def _send(services: JobServices, job: JobRow) -> list[str]:
         log.warning("%s: %d result(s) could not be fetched", job.request_id, len(sent.unreachable))
         screen = Screen(text=links_text(lang, sent.unreachable, unreachable=True))
         if not delivered_something:
-            # Nothing reached the user: the failure view's ways on (support included) go with the links.
-            failure = failure_screen(lang, job.request_id, job.model_id, "internal")
-            screen = Screen(text=screen.text, buttons=failure.buttons)
+            # Nothing reached the user: the charge comes back, and the failure view's ways on (support
+            # included) go with the links.
+            refunded = await _refund_undeliverable(services, job)
+            failure = failure_screen(
+                lang, job.request_id, job.model_id, "internal", refunded_kopecks=refunded
+            )
+            screen = Screen(text=f"{failure.text}\n\n{screen.text}", buttons=failure.buttons)
             await _screen(services, job, screen)
             return sent.file_ids
         await _screen(services, job, screen)
@@ -84,6 +88,26 @@ async def _send(services: JobServices, job: JobRow) -> list[str]:
         services, job, result_screen(lang, job.request_id, job.model_id, links_sent=bool(sent.too_big))
     )
     return sent.file_ids
+
+
+async def _refund_undeliverable(services: JobServices, job: JobRow) -> int:
+    """A success whose results could not be fetched (expired links) gave the user nothing: return
+    what was captured, once (keyed by the request id), whatever delivery attempt gets here."""
+    if job.free or job.price_kopecks <= 0:
+        return 0
+    posting = await ledger.adjust(
+        services.pool,
+        job.user_id,
+        job.price_kopecks,
+        f"result of {job.request_id} could not be delivered",
+        0,
+        f"undeliverable:{job.request_id}",
+    )
+    if posting.applied:
+        log.warning(
+            "%s: results unreachable; %d kopecks returned to the user", job.request_id, job.price_kopecks
+        )
+    return job.price_kopecks
 
 
 async def _screen(services: JobServices, job: JobRow, screen: Screen) -> None:

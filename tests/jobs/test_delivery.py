@@ -7,6 +7,7 @@ import logging
 
 from flows.wizard.snapshot import telegram_file_value
 from integrations.telegram.media import Limits
+from persistence import ledger
 from tests.e2e.harness import running_app
 from tests.fakes.kie import Phase, Succeed
 from tests.fakes.telegram import Upload
@@ -61,6 +62,23 @@ async def test_expired_result_url_is_explained_with_support_not_a_crash(db, data
     assert "ссылка могла истечь" in message["text"] and gone in str(message)
     labels = [b["text"] for b in tg.buttons(message)]
     assert "🆘 Поддержка" in labels and "🔁 Сделать ещё раз" in labels
+
+
+async def test_result_that_could_not_be_fetched_is_not_paid_for(db, database_url, kie, tg):
+    """Regression: a success whose every result URL had expired kept the capture — the user paid for
+    nothing. Now the charge comes back once and the message says so."""
+    gone = f"{kie.base_url}/files/results/expired/1.png"
+    kie.script_next(MODEL, [Phase(), Succeed(urls=(gone,))])
+    async with running_app(database_url, tg, kie=kie, jobs=fast_options()) as client:
+        request_id = await add_job(db, MODEL, price=1500)
+        client.app.jobs.wake()
+        await wait_delivered(db, request_id)
+    assert "Деньги возвращены" in tg.last_message(4242)["text"]
+    balance = await db.fetchval(
+        "SELECT balance FROM ledger_accounts WHERE user_id = 4242 AND kind = 'available'"
+    )
+    assert balance == 1500
+    assert await ledger.audit(db) == []
 
 
 async def test_several_results_arrive_as_one_album(db, database_url, kie, tg):
