@@ -141,6 +141,10 @@ def _on_button(
         if current is None:
             current = bool(spec.default)
         return _render(incoming, session, ctx, entry, _with_value(snap, field, not current))
+    if event == "pg" and field is not None and arg.isdigit():
+        return _render(
+            incoming, session, ctx, entry, msgspec.structs.replace(snap, enum_page=(field, int(arg)))
+        )
     if event == "clr" and field is not None:
         return _render(incoming, session, ctx, entry, _without_value(snap, field))
     if event == "edit":

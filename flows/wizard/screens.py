@@ -240,24 +240,43 @@ def step_screen(entry: ModelEntry, snap: WizardSnapshot, name: str, lang: str) -
     return Screen(text="\n".join(lines), buttons=tuple(rows))
 
 
+ENUM_PAGE = 18  # options per screen; longer lists (e.g. 67 voices) are paged
+
+
+def enum_page_of(snap: WizardSnapshot, name: str, spec: EnumField) -> int:
+    """The page shown: the one the user turned to, else the one holding the current value."""
+    if snap.enum_page is not None and snap.enum_page[0] == name:
+        return snap.enum_page[1]
+    current = snap.values.get(name, spec.default)
+    values = [str(v) for v in spec.values]
+    return values.index(str(current)) // ENUM_PAGE if current is not None and str(current) in values else 0
+
+
 def _enum_rows(snap: WizardSnapshot, name: str, spec: EnumField, lang: str) -> list[tuple[Button, ...]]:
     current = snap.values.get(name, spec.default)
-    labels = [enum_label(name, value, lang) for value in spec.values]
-    per_row = (
-        3
-        if max(len(label) for label in labels) <= 8
-        else 2
-        if max(len(label) for label in labels) <= 16
-        else 1
-    )
+    pages = -(-len(spec.values) // ENUM_PAGE)
+    page = min(max(enum_page_of(snap, name, spec), 0), pages - 1)
+    first = page * ENUM_PAGE
+    shown = list(enumerate(spec.values))[first : first + ENUM_PAGE]
+    labels = [enum_label(name, value, lang) for _, value in shown]
+    longest = max(len(label) for label in labels)
+    per_row = 3 if longest <= 8 else 2 if longest <= 16 else 1
     buttons = [
         Button(
             ("• " if current is not None and str(value) == str(current) else "") + label,
             data=wdata(snap, "set", index),
         )
-        for index, (value, label) in enumerate(zip(spec.values, labels, strict=True))
+        for (index, value), label in zip(shown, labels, strict=True)
     ]
-    return [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+    rows = [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+    if pages > 1:
+        turn = []
+        if page > 0:
+            turn.append(Button(t(lang, "browse.prev"), data=wdata(snap, "pg", page - 1)))
+        if page + 1 < pages:
+            turn.append(Button(t(lang, "browse.next"), data=wdata(snap, "pg", page + 1)))
+        rows.append(tuple(turn))
+    return rows
 
 
 # --- review (confirm) and optional settings ----------------------------------------------------------

@@ -33,6 +33,8 @@ class WizardSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     error: str | None = None
     error_params: dict[str, Any] = {}
     request_id: str | None = None
+    # (field, page) of a long option list the user paged through.
+    enum_page: tuple[str, int] | None = None
 
 
 def telegram_file_value(file_id: str) -> str:

@@ -300,3 +300,20 @@ def test_media_priced_by_its_length_must_be_sent_as_a_file():
     d.media("audio", file_id="AU1", duration=61)
     assert d.snapshot.state == chart.REVIEW
     assert "Цена:" in d.view.text
+
+
+def test_long_option_lists_are_paged_and_keep_the_global_choice():
+    d = _open("elevenlabs/text-to-speech-turbo-2-5")
+    d.text("Привет, мир")
+    assert d.snapshot.state == "f_voice"
+    options = [label for label, data in d.view.buttons if ":set:" in data]
+    assert len(options) == 18 and options[0].startswith("• ")  # the default is on the first page
+    d.press("Дальше ▶️")
+    page_two = [data for _, data in d.view.buttons if ":set:" in data]
+    assert page_two[0].endswith(":set:18")
+    assert d.view.has("◀️") and d.snapshot.state == "f_voice"
+    label = next(label for label, data in d.view.buttons if data.endswith(":set:20"))
+    d.press(label)
+    voices = CATALOG.get("elevenlabs/text-to-speech-turbo-2-5").schema.properties["voice"].values
+    assert d.snapshot.values["voice"] == voices[20]
+    assert d.snapshot.state != "f_voice"
