@@ -283,24 +283,11 @@ async def report(options, seeded, tg: FakeTelegram, kie: LossyKie, pool, elapsed
 
 async def _serve() -> None:
     """The child process: TRT with the JobsOptions the parent passed, until SIGTERM."""
-    from runtime.app import TrtApp
+    from runtime.app import TrtApp, run_until_signal
 
     settings, _ = load_settings(os.environ)
-    if os.environ.get("BENCH_PIN_RESPONSE_TYPES") == "1":
-        from bench._app_process import _pin_response_types
-
-        _pin_response_types()
     options = msgspec.json.decode(os.environ["BENCH_JOBS_OPTIONS"], type=JobsOptions)
-    app = TrtApp(settings, host="127.0.0.1", jobs=options)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await app.start()
-    try:
-        await stop.wait()
-    finally:
-        await app.stop()
+    await run_until_signal(TrtApp(settings, host="127.0.0.1", jobs=options))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,11 +38,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--workers", type=int, default=0, help="inbox worker concurrency (default: the app's own choice)"
     )
-    parser.add_argument(
-        "--pin-response-types",
-        action="store_true",
-        help="experiment: keep aiogram's Response[...] models alive (see bench/_app_process.py)",
-    )
     return parser.parse_args(argv)
 
 
@@ -57,8 +52,6 @@ def launcher(options: argparse.Namespace):
             )
             if options.workers:
                 env["BENCH_WORKER_CONCURRENCY"] = str(options.workers)
-            if options.pin_response_types:
-                env["BENCH_PIN_RESPONSE_TYPES"] = "1"
             process = AppProcess("trt", ["bench._app_process"], env)
             async with running(process, f"http://127.0.0.1:{port}/health"):
                 # The app registers its webhook in the background; wait so that is not part of the load.
@@ -86,7 +79,6 @@ async def run(options: argparse.Namespace, out: Out) -> Report:
         settings={
             "db_maxconn": options.db_maxconn,
             "workers": worker_note,
-            **({"experiment": "pin-response-types"} if options.pin_response_types else {}),
         },
     )
 

@@ -241,7 +241,11 @@ def _bound_port(runner: web.AppRunner) -> int | None:
 
 async def serve(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT (Render sends SIGTERM on every deploy)."""
-    app = TrtApp(settings)
+    await run_until_signal(TrtApp(settings))
+
+
+async def run_until_signal(app: TrtApp) -> None:
+    """Start `app`, serve until SIGTERM or SIGINT, then stop it gracefully."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
