@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 
 from integrations.kie.errors import KieError
+from integrations.kie.families import MARKET_STATES
 from integrations.kie.types import TaskState
 
 __all__ = ["CallbackHint", "MalformedCallback", "parse_callback", "sign", "verify_signature"]
@@ -43,13 +44,6 @@ class CallbackHint(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     callback_type: str | None = None
 
 
-_MARKET_STATES: dict[str, TaskState] = {
-    "waiting": "queued",
-    "queuing": "queued",
-    "generating": "running",
-    "success": "succeeded",
-    "fail": "failed",
-}
 _SUNO_TYPES: dict[str, TaskState] = {
     "text": "running",
     "first": "running",
@@ -93,7 +87,7 @@ def parse_callback(body: bytes) -> CallbackHint:
     if code is not None and code != 200:
         state = "failed"
     elif isinstance(data.get("state"), str):
-        state = _MARKET_STATES.get(data["state"])
+        state = MARKET_STATES.get(data["state"])
     elif callback_type is not None:
         state = _SUNO_TYPES.get(callback_type.lower())
     elif code == 200:

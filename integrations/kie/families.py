@@ -94,7 +94,7 @@ class FamilyAdapter:
 
 # --- market: /api/v1/jobs/* -------------------------------------------------------------------------
 
-_MARKET_STATES: dict[str, TaskState] = {
+MARKET_STATES: dict[str, TaskState] = {
     "waiting": "queued",
     "queuing": "queued",
     "generating": "running",
@@ -136,7 +136,7 @@ def market_status(record: MarketRecord) -> TaskStatus:
         text = _result_text(result.get("resultObject"))
     return TaskStatus(
         task_id=record.task_id or "",
-        state=_MARKET_STATES.get(raw_state, "running"),
+        state=MARKET_STATES.get(raw_state, "running"),
         result_urls=urls,
         result_text=text,
         fail_code=as_code(record.fail_code),
