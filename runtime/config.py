@@ -334,6 +334,17 @@ _OPTIONAL_SPECS: tuple[_Spec, ...] = (
 )
 
 
+def _parse_into(
+    spec: _Spec, raw: str, fields: dict[str, Any], checks: list[str], problems: list[str]
+) -> None:
+    try:
+        fields[spec.field] = spec.parse(raw)
+    except _Invalid:
+        problems.append(f"{spec.key} is invalid; expected {spec.expected}")
+        return
+    checks.append(f"{spec.key} format")
+
+
 def load_settings(environ: Mapping[str, str]) -> tuple[Settings, list[str]]:
     """Validate every key, then return the settings and the names of the checks that passed.
 
@@ -348,12 +359,7 @@ def load_settings(environ: Mapping[str, str]) -> tuple[Settings, list[str]]:
         if not raw:
             problems.append(f"{spec.key} is missing; expected {spec.expected}")
             continue
-        try:
-            fields[spec.field] = spec.parse(raw)
-        except _Invalid:
-            problems.append(f"{spec.key} is invalid; expected {spec.expected}")
-            continue
-        checks.append(f"{spec.key} format")
+        _parse_into(spec, raw, fields, checks, problems)
 
     for spec in _OPTIONAL_SPECS:
         raw = (environ.get(spec.key) or "").strip()
@@ -361,12 +367,7 @@ def load_settings(environ: Mapping[str, str]) -> tuple[Settings, list[str]]:
             # Blank counts as unset, like for required keys, so `KEY=` in a .env means "default".
             checks.append(f"{spec.key} default")
             continue
-        try:
-            fields[spec.field] = spec.parse(raw)
-        except _Invalid:
-            problems.append(f"{spec.key} is invalid; expected {spec.expected}")
-            continue
-        checks.append(f"{spec.key} format")
+        _parse_into(spec, raw, fields, checks, problems)
 
     if problems:
         raise ConfigError(problems)
