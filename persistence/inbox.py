@@ -53,11 +53,6 @@ WHERE update_id = $1
 
 MARK_SENT = "UPDATE inbox SET actions_sent = $2 WHERE update_id = $1"
 
-FINISH = """
-UPDATE inbox SET status = 'done', finished_at = now(), lease_until = NULL, payload = '{}'::jsonb
-WHERE update_id = $1
-"""
-
 RETRY_LATER = """
 UPDATE inbox SET lease_until = NULL, error = $2, available_at = now() + make_interval(secs => $3)
 WHERE update_id = $1
@@ -78,8 +73,6 @@ SELECT EXISTS (
     WHERE chat_key = $1 AND update_id > $2 AND status = 'pending'
       AND payload -> 'message' ->> 'media_group_id' = $3)
 """
-
-COUNT_OPEN = "SELECT count(*) FROM inbox WHERE status IN ('pending', 'replying')"
 
 
 class LeasedUpdate(msgspec.Struct, frozen=True):
@@ -117,11 +110,6 @@ async def mark_sent(pool: asyncpg.Pool, update_id: int, count: int) -> None:
     await pool.execute(MARK_SENT, update_id, count)
 
 
-async def finish(executor: asyncpg.Pool | asyncpg.Connection, update_id: int) -> None:
-    # The payload is cleared: it may hold personal data and is not needed once processed.
-    await executor.execute(FINISH, update_id)
-
-
 async def retry_later(pool: asyncpg.Pool, update_id: int, error: str, delay_seconds: float) -> None:
     await pool.execute(RETRY_LATER, update_id, error[:2000], float(delay_seconds))
 
@@ -138,7 +126,3 @@ async def prune(pool: asyncpg.Pool, older_than_seconds: float) -> int:
 async def more_of_album_waiting(conn: asyncpg.Connection, chat_key: int, update_id: int, group: str) -> bool:
     """Whether later parts of the same album are already stored (Telegram sends each part apart)."""
     return await conn.fetchval(MORE_OF_ALBUM, chat_key, update_id, group)
-
-
-async def count_open(pool: asyncpg.Pool) -> int:
-    return await pool.fetchval(COUNT_OPEN)
