@@ -35,7 +35,6 @@ import aiohttp
 import msgspec
 
 from flows.catalog.validate import build_request_input
-from flows.ids import new_request_id
 from flows.jobs import GenerationRequest
 from integrations.kie.rate_limit import RateLimit
 from persistence import jobs as job_rows
@@ -43,6 +42,7 @@ from persistence import ledger, users
 from persistence.db import create_pool
 from persistence.migrations import migrate
 from runtime.config import load_settings
+from runtime.ids import new_request_id
 from runtime.jobs import JobsOptions, JobTimings, PollTier
 from runtime.logs import setup_logging
 from tests.db import create_database, drop_database, url_for

@@ -3,7 +3,7 @@
 Three figures of the model wizards (statecharts generated from each model's schema):
 
 1. **Charts at startup** — in fresh processes (`python -m bench.wizard --probe …`, so every module
-   cache is cold): `load_catalog()`, `chart_class()` for every enabled model, then the first-use cost
+   cache is cold): `load_catalog()`, `Book.chart()` for every enabled model, then the first-use cost
    of one chart, of its machine instance and of one transition.
 2. **One wizard step through the webhook** — the real app in a subprocess (bench/_app_process.py,
    fresh PostgreSQL database, the fake Telegram of the tests), `--users` chats each at an input step
@@ -74,6 +74,7 @@ TARGET_SNAPSHOT_BYTES = 2048
 def _probe(mode: str, model_id: str) -> dict[str, Any]:
     """Runs in a fresh process (`--probe`): the wizard modules are imported here, after the clock starts."""
     started = time.perf_counter()
+    from flows.book import Book
     from flows.catalog import load_catalog
     from flows.wizard import chart
 
@@ -85,29 +86,29 @@ def _probe(mode: str, model_id: str) -> dict[str, Any]:
     figures["models"] = len(catalog)
     figures["enabled"] = len(enabled)
 
-    def clear_caches() -> None:
-        chart._classes.clear()
-        chart._machines.clear()
-        chart._hashes.clear()
+    book = Book()
+
+    def clear_caches() -> Book:
+        return Book()
 
     if mode == "all":
         per_chart: list[tuple[float, str]] = []
         started = time.perf_counter()
         for entry in enabled:
             one = time.perf_counter()
-            chart.chart_class(entry)
+            book.chart(entry)
             per_chart.append((time.perf_counter() - one, entry.id))
         figures["all_charts_s"] = time.perf_counter() - started
         figures["first_chart_s"], figures["first_chart_model"] = per_chart[0]
         figures["chart_median_ms"] = statistics.median(s for s, _ in per_chart) * 1000
         slowest = max(per_chart)
         figures["chart_max_ms"], figures["chart_max_model"] = slowest[0] * 1000, slowest[1]
-        figures["states"] = sum(len(chart.chart_class(e).states) for e in enabled)
+        figures["states"] = sum(len(book.chart(e).states) for e in enabled)
         # The same again with the module caches cleared but the library warm (a catalog reload).
-        clear_caches()
+        book = clear_caches()
         started = time.perf_counter()
         for entry in enabled:
-            chart.chart_class(entry)
+            book.chart(entry)
         figures["all_charts_again_s"] = time.perf_counter() - started
         return figures
 
@@ -121,10 +122,10 @@ def _probe(mode: str, model_id: str) -> dict[str, Any]:
     values = {first_field: example.get(first_field, "x")}
 
     started = time.perf_counter()
-    chart.chart_class(entry)
+    book.chart(entry)
     figures["chart_first_s"] = time.perf_counter() - started
     started = time.perf_counter()
-    machine, model = chart.machine_for(entry, dict(values), state, False)
+    machine, model = book.machine(entry, dict(values), state)
     figures["machine_first_s"] = time.perf_counter() - started
     started = time.perf_counter()
     machine.send("next", ready=False)
@@ -134,7 +135,7 @@ def _probe(mode: str, model_id: str) -> dict[str, Any]:
     sends: list[float] = []
     for _ in range(200):
         started = time.perf_counter()
-        machine, model = chart.machine_for(entry, dict(values), state, False)
+        machine, model = book.machine(entry, dict(values), state)
         reuse.append(time.perf_counter() - started)
         started = time.perf_counter()
         machine.send("next", ready=False)
@@ -142,12 +143,12 @@ def _probe(mode: str, model_id: str) -> dict[str, Any]:
     figures["machine_reuse_us"] = statistics.median(reuse) * 1e6
     figures["transition_us"] = statistics.median(sends) * 1e6
     # The same model once more with the module caches cleared: the chart's own cost, library warm.
-    clear_caches()
+    book = clear_caches()
     started = time.perf_counter()
-    chart.chart_class(entry)
+    book.chart(entry)
     figures["chart_again_ms"] = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
-    chart.machine_for(entry, dict(values), state, False)
+    book.machine(entry, dict(values), state)
     figures["machine_again_ms"] = (time.perf_counter() - started) * 1000
     return figures
 
@@ -196,7 +197,7 @@ def write_charts(fig: ChartFigures, out: Out) -> None:
     rows = [
         ("import flows.catalog + flows.wizard.chart", "import_s", "all", 1000, "ms"),
         ("load_catalog()", "load_catalog_s", "all", 1000, "ms"),
-        (f"chart_class() × {first['enabled']} enabled models, cold", "all_charts_s", "all", 1000, "ms"),
+        (f"Book.chart() × {first['enabled']} enabled models, cold", "all_charts_s", "all", 1000, "ms"),
         ("  of which the first chart (library warm-up)", "first_chart_s", "all", 1000, "ms"),
         ("  same again after clearing the caches", "all_charts_again_s", "all", 1000, "ms"),
     ]
@@ -216,12 +217,12 @@ def write_charts(fig: ChartFigures, out: Out) -> None:
     one = fig.runs_one[0]
     out.line(f"first use of {fig.model} in a fresh process:")
     rows_one = [
-        ("  chart_class() (first chart of the process)", "chart_first_s", 1000, "ms"),
-        ("  machine_for(), cold: builds the machine instance", "machine_first_s", 1000, "ms"),
+        ("  Book.chart() (first chart of the process)", "chart_first_s", 1000, "ms"),
+        ("  Book.machine(), cold: builds the machine instance", "machine_first_s", 1000, "ms"),
         (f"  first transition (next → {one['transition_to']})", "transition_first_ms", 1, "ms"),
-        ("  chart_class() again, caches cleared (library warm)", "chart_again_ms", 1, "ms"),
-        ("  machine_for() again, caches cleared", "machine_again_ms", 1, "ms"),
-        ("  machine_for() reused (cached machine)", "machine_reuse_us", 1, "µs"),
+        ("  Book.chart() again, caches cleared (library warm)", "chart_again_ms", 1, "ms"),
+        ("  Book.machine() again, caches cleared", "machine_again_ms", 1, "ms"),
+        ("  Book.machine() reused (cached machine)", "machine_reuse_us", 1, "µs"),
         ("  one transition, warm", "transition_us", 1, "µs"),
     ]
     for label, key, scale, unit in rows_one:
@@ -341,10 +342,10 @@ def next_action(entry: Any, state: str, buttons: Sequence[tuple[str, str]], roun
     if value is None:
         return "tap", _ending(buttons, ":next")
     if isinstance(spec, EnumField):
-        return "tap", _ending(buttons, f":set:{[str(v) for v in spec.values].index(str(value))}")
+        return "tap", _ending(buttons, f":choose:{[str(v) for v in spec.values].index(str(value))}")
     if isinstance(spec, BooleanField):
-        on = any(data.endswith(":tog") and label.startswith("🟢") for label, data in buttons)
-        return "tap", _ending(buttons, ":tog" if on != bool(value) else ":next")
+        on = any(data.endswith(":toggle") and label.startswith("🟢") for label, data in buttons)
+        return "tap", _ending(buttons, ":toggle" if on != bool(value) else ":next")
     if isinstance(spec, FileField | FileListField):
         raise RuntimeError(f"{entry.id}: step {name} needs a file; pick a model whose example has none")
     text = repr(value) if isinstance(value, float) else str(value)

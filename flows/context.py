@@ -1,10 +1,13 @@
-"""What flows may know about the deployment: plain values and the loaded catalog, no I/O handles."""
+"""What flows may know about the deployment: plain values, the loaded catalog and the Book of
+things built once (charts, price summaries); no I/O handles."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import msgspec
+
+from flows.book import Book
 
 
 class FlowContext(msgspec.Struct, frozen=True):
@@ -18,3 +21,4 @@ class FlowContext(msgspec.Struct, frozen=True):
     payment_bank: str = ""
     payment_card_holder: str = ""
     payment_phone: str = ""
+    book: Book = msgspec.field(default_factory=Book)

@@ -1,16 +1,31 @@
-"""Short human request ids: R- and 6 characters of Crockford base32 (no I, L, O, U to misread)."""
+"""Short human ids: R- and 6 characters of Crockford base32 (no I, L, O, U to misread).
+
+Flows draw no randomness of their own: every update brings fresh characters (`Incoming.entropy`,
+made by the runtime, fixed by tests), and the ids an update creates are cut from them.
+"""
 
 from __future__ import annotations
 
 import re
-import secrets
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REQUEST_ID = re.compile(r"^R-[0-9A-HJKMNP-TV-Z]{6}$")
+ENTROPY_CHARS = 16
 
 
-def new_request_id() -> str:
-    return "R-" + "".join(secrets.choice(CROCKFORD) for _ in range(6))
+def request_id(entropy: str) -> str:
+    """The request id of the job or request an update creates: R-7K2F9Q."""
+    return code("R", entropy)
+
+
+def code(prefix: str, entropy: str) -> str:
+    """A short code: T-4K7Q2M (a transfer's payment comment), S-… (a Stars order)."""
+    return f"{prefix}-{entropy[:6]}"
+
+
+def token(entropy: str) -> str:
+    """A longer one-time token (an admin's pending adjustment)."""
+    return entropy[6:ENTROPY_CHARS].lower()
 
 
 def normalize_request_id(text: str) -> str | None:

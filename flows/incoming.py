@@ -1,10 +1,17 @@
-"""What the user did, as pure data: the runtime turns a Telegram update into one of these."""
+"""What the user did, as pure data: the runtime turns a Telegram update into one of these.
+
+It carries only the update itself plus what a pure flow cannot make on its own — the moment and some
+fresh randomness for new ids (`flows.ids`). What must be read from the database comes separately, as
+`flows.preload.Loaded`, because a route names it first."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+from typing import Literal
 
 import msgspec
+
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 IncomingKind = Literal[
     "command", "text", "callback", "media", "other", "blocked", "unblocked", "pre_checkout", "payment"
@@ -40,15 +47,6 @@ class PaymentInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     charge_id: str | None = None
 
 
-class StoredRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A past job's model and wizard values, loaded by the runtime for "🔁 Сделать ещё раз" (r:<id>)."""
-
-    model_id: str
-    values: dict[str, Any]
-    # file_id -> FileRef fields, as the job stored them.
-    files: dict[str, Any]
-
-
 class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     kind: IncomingKind
     chat_id: int
@@ -68,11 +66,8 @@ class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     media: MediaInput | None = None
     # For kind "other": what was sent (sticker, location, contact, …).
     other: str | None = None
-    # More parts of the same album are already waiting: record this one without a new screen.
-    batch_pending: bool = False
-    # For an r:<request_id> button: that job of this user, or None when there is none.
-    repeat: StoredRequest | None = None
-    account: AccountView | None = None
     payment: PaymentInfo | None = None
-    # What the money flows asked for (flows.money.lookup.MoneyLookup), loaded by runtime/money.py.
-    lookup: Any = None
+    # When the update is decided (the runtime's clock; tests fix it).
+    now: dt.datetime = EPOCH
+    # Fresh Crockford base32 characters for the ids this update may create (see flows.ids).
+    entropy: str = "0000000000000000"

@@ -8,17 +8,33 @@ an unknown cause falls back to "internal" with the request id, never to "unknown
 from __future__ import annotations
 
 import html
-from typing import Literal
+from typing import Annotated, Literal
 
-from flows import menus
+from msgspec import Meta
+
 from flows.catalog.human import model_title
 from flows.catalog.pricing import format_rub
+from flows.menus.payloads import OpenMenu, OpenSupport
+from flows.routing.payloads import Payload
 from flows.screens import Button, Screen
 from flows.texts import t
 
-REPEAT_PREFIX = "r:"
-# ❌ on the progress message while a job waits for submission (Kie busy or in maintenance).
-CANCEL_PREFIX = "jc:"
+RequestId = Annotated[str, Meta(max_length=8, pattern=r"^R-[0-9A-HJKMNP-TV-Z]{6}$")]
+
+
+class Repeat(Payload, frozen=True):
+    """🔁 Сделать ещё раз: the same model's confirm step with that job's values."""
+
+    prefix = "r"
+    request_id: RequestId
+
+
+class CancelQueued(Payload, frozen=True):
+    """❌ on the progress message while a job waits for submission (Kie busy or in maintenance)."""
+
+    prefix = "jc"
+    request_id: RequestId
+
 
 ProgressStage = Literal["queued", "generating"]
 
@@ -45,13 +61,7 @@ _MAX_DETAIL = 300
 
 
 def repeat_data(request_id: str) -> str:
-    return f"{REPEAT_PREFIX}{request_id}"
-
-
-def request_id_of_repeat(data: str) -> str | None:
-    if not data.startswith(REPEAT_PREFIX):
-        return None
-    return data[len(REPEAT_PREFIX) :] or None
+    return Repeat(request_id).data()
 
 
 def eta_text(seconds: int, lang: str) -> str:
@@ -69,7 +79,7 @@ def progress_screen(
 ) -> Screen:
     # While the job is only queued nothing was sent to Kie yet, so it can still be cancelled for free.
     buttons = (
-        ((Button(t(lang, "job.cancel"), data=f"{CANCEL_PREFIX}{request_id}"),),) if stage == "queued" else ()
+        ((Button(t(lang, "job.cancel"), data=CancelQueued(request_id).data()),),) if stage == "queued" else ()
     )
     return Screen(
         text=t(
@@ -95,11 +105,11 @@ def _after_buttons(lang: str, request_id: str, *, support: bool) -> tuple[tuple[
     rows: list[tuple[Button, ...]] = [
         (
             Button(t(lang, "job.repeat"), data=repeat_data(request_id)),
-            Button(t(lang, "job.other_model"), data=menus.MENU),
+            Button(t(lang, "job.other_model"), data=OpenMenu().data()),
         )
     ]
     if support:
-        rows.append((Button(t(lang, "job.support"), data=menus.SUPPORT),))
+        rows.append((Button(t(lang, "job.support"), data=OpenSupport().data()),))
     return tuple(rows)
 
 

@@ -9,7 +9,7 @@ from persistence.ledger import Db
 
 JOB_COLUMNS = """
 j.request_id, j.user_id, j.model_id, j.price_kopecks, j.state, j.free, j.created_at, j.kie_task_id,
-j.failure_code, j.failure_message, j.result_file_ids,
+j.failure_code, j.failure_message, j.result_file_ids, j.wizard_values, j.files,
 (SELECT h.status FROM ledger_holds h WHERE h.key = j.request_id || ':' || j.user_id || ':' || j.model_id)
     AS hold_status,
 EXISTS (SELECT 1 FROM job_refunds r WHERE r.request_id = j.request_id) AS refunded_by_admin

@@ -91,7 +91,7 @@ class TrtApp:
         self.worker = InboxWorker(self.pool, processor, concurrency=self.worker_concurrency)
         self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
         self.jobs = self._job_worker(catalog, renderer)
-        processor.money.kie_balance = self.kie.credit_balance if self.kie is not None else None
+        processor.preload.kie_balance = self.kie.credit_balance if self.kie is not None else None
         self._tasks.append(asyncio.create_task(self.jobs.run(), name="job-worker"))
 
         webhook = WebhookSettings(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flows.incoming import Incoming, MediaInput, PaymentInfo
 from persistence.users import UserRow
 from runtime.updates import TgMessage, TgUpdate, TgUser
@@ -21,12 +23,16 @@ def actor_of(update: TgUpdate) -> TgUser | None:
     return None
 
 
-def to_incoming(update: TgUpdate, user: UserRow, admin_ids: tuple[int, ...]) -> Incoming | None:
+def to_incoming(
+    update: TgUpdate, user: UserRow, admin_ids: tuple[int, ...], *, now: dt.datetime, entropy: str
+) -> Incoming | None:
     base = {
         "user_id": user.id,
         "lang": user.language,
         "is_admin": user.id in admin_ids,
         "username": user.username,
+        "now": now,
+        "entropy": entropy,
     }
     if update.callback_query is not None:
         cq = update.callback_query

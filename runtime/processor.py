@@ -8,27 +8,29 @@ has no idempotent send.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import traceback
 
 import asyncpg
 import msgspec
 
-from flows import menus, router
+from flows.app import REGISTRY
 from flows.context import FlowContext
-from flows.ids import new_request_id
-from flows.incoming import AccountView, StoredRequest
-from flows.results import request_id_of_repeat
+from flows.incoming import AccountView
+from flows.menus.screens import error_screen
 from flows.screens import Action, AnswerCallback, RefundStarPayment, SendScreen
 from flows.session import session_from_state, session_to_state
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
 from integrations.telegram.renderer import TelegramRenderer
-from persistence import inbox, job_queue, sessions, update_context, users
+from persistence import inbox, sessions, update_context, users
 from persistence.inbox import LeasedUpdate
 from runtime import effects
+from runtime.ids import fresh_entropy, new_request_id
 from runtime.incoming import actor_of, to_incoming
 from runtime.logs import redact
-from runtime.money import MoneyRuntime
+from runtime.money import refund_rejected
+from runtime.preload import Preloader
 from runtime.updates import convert_update
 
 log = logging.getLogger(__name__)
@@ -61,8 +63,8 @@ class UpdateProcessor:
         self.ctx = ctx
         self.admin_ids = admin_ids
         self.free_quota = ctx.policy.free_daily_quota if ctx.policy is not None else 0
-        # The app sets money.kie_balance once the Kie client exists (admin stats show "—" until then).
-        self.money = MoneyRuntime()
+        # The app sets preload.kie_balance once the Kie client exists (admin figures show "—" until then).
+        self.preload = Preloader()
 
     async def process(self, row: LeasedUpdate) -> None:
         if row.status == "pending":
@@ -93,42 +95,37 @@ class UpdateProcessor:
                 users.language_from_telegram(actor.language_code),
                 row.chat_key,
             )
-            incoming = to_incoming(update, context.user, self.admin_ids)
-            if incoming is None:
+            event = to_incoming(
+                update, context.user, self.admin_ids, now=dt.datetime.now(dt.UTC), entropy=fresh_entropy()
+            )
+            if event is None:
                 await inbox.mark_replying(conn, row.update_id, [])
                 return []
-            media = incoming.media
-            if media is not None and media.media_group_id:
-                waiting = await inbox.more_of_album_waiting(
-                    conn, row.chat_key, row.update_id, media.media_group_id
-                )
-                incoming = msgspec.structs.replace(incoming, batch_pending=waiting)
-            repeat_of = (
-                request_id_of_repeat(incoming.callback_data or "") if incoming.kind == "callback" else None
-            )
-            if repeat_of is not None:
-                # The flows stay pure: the job's model and values travel in the Incoming.
-                stored = await job_queue.recall(conn, repeat_of, incoming.user_id)
-                if stored is not None:
-                    repeat = StoredRequest(stored.model_id, stored.values, stored.files)
-                    incoming = msgspec.structs.replace(incoming, repeat=repeat)
+            session = session_from_state(context.session_state)
+            # Pure: which route, what it needs loaded; then load exactly that; then pure again: decide.
+            matched = REGISTRY.match(event, session)
             account = AccountView(
                 available_kopecks=context.available_kopecks,
                 held_kopecks=context.held_kopecks,
                 free_left=max(0, self.free_quota - context.free_used),
                 free_quota=self.free_quota,
             )
-            incoming = msgspec.structs.replace(incoming, account=account)
-            session = session_from_state(context.session_state)
-            # The money flows' data (balance screen, top-up request, Stars order, admin panel).
-            incoming = await self.money.preload(conn, incoming, session, blocked=context.blocked)
-            outcome = router.handle(incoming, session, self.ctx)
+            loaded = await self.preload.load(
+                conn,
+                event,
+                matched.needs,
+                account=account,
+                blocked=context.blocked,
+                chat_key=row.chat_key,
+                update_id=row.update_id,
+            )
+            outcome = REGISTRY.decide(matched, event, session, loaded, self.ctx)
             for effect in outcome.effects:
                 await effects.apply(conn, effect, context.user.id, self.free_quota)
             actions = list(outcome.actions)
-            if incoming.callback_id and not any(isinstance(a, AnswerCallback) for a in actions):
+            if event.callback_id and not any(isinstance(a, AnswerCallback) for a in actions):
                 # Every button press is answered, or the user's client keeps spinning.
-                actions.insert(0, AnswerCallback(incoming.callback_id))
+                actions.insert(0, AnswerCallback(event.callback_id))
             await update_context.save(
                 conn,
                 row.chat_key,
@@ -153,7 +150,7 @@ class UpdateProcessor:
             except RejectedByTelegram as exc:
                 log.error("update %s: Telegram rejected a reply: %s", row.update_id, exc)
                 if isinstance(action, RefundStarPayment):
-                    await self.money.refund_rejected(self.pool, action.user_id, action.charge_id, str(exc))
+                    await refund_rejected(self.pool, action.user_id, action.charge_id, str(exc))
                 continue
             except TransientSendError as exc:
                 log.warning("update %s: sending failed, will retry: %s", row.update_id, exc)
@@ -204,7 +201,7 @@ class UpdateProcessor:
             if callback_id:
                 await self.renderer.perform(AnswerCallback(callback_id))
             await self.renderer.perform(
-                SendScreen(row.chat_key, menus.error_screen(lang, request_id), control=True)
+                SendScreen(row.chat_key, error_screen(lang, request_id), control=True)
             )
         except Exception:
             log.exception("update %s: could not tell the user about failure [%s]", row.update_id, request_id)

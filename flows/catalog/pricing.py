@@ -269,21 +269,9 @@ def units_range(entry: ModelEntry) -> tuple[Fraction, Fraction | None]:
     return (low if low is not None else Fraction(1)), high
 
 
-# Entries and policies are immutable and live as long as the process: menus and cards ask for the same
-# summaries on every screen, and each one walks every option combination.
-_summaries: dict[tuple[int, int], tuple[ModelEntry, PricingPolicy, PriceSummary]] = {}
-
-
 def price_summary(entry: ModelEntry, policy: PricingPolicy) -> PriceSummary:
-    cached = _summaries.get((id(entry), id(policy)))
-    if cached is not None and cached[0] is entry and cached[1] is policy:
-        return cached[2]
-    summary = _compute_summary(entry, policy)
-    _summaries[(id(entry), id(policy))] = (entry, policy, summary)
-    return summary
-
-
-def _compute_summary(entry: ModelEntry, policy: PricingPolicy) -> PriceSummary:
+    """The price range of a model over every reachable option (walks every combination: cache it,
+    as flows.book.Book does)."""
     rows = [find_row(entry, combo) for combo in reachable_combinations(entry)]
     if any(row.credits <= 0 for row in rows):
         raise NoPrice(f"model {entry.id!r}: no documented price")

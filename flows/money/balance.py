@@ -4,44 +4,42 @@ from __future__ import annotations
 
 import html
 
-from flows.incoming import Incoming
 from flows.money import common as c
-from flows.money.lookup import MoneyLookup, OperationView, TopupView
+from flows.money.payloads import OpenHistory, StartTopup, TopupCancel
 from flows.outcome import Outcome, show
+from flows.preload import Loaded
+from flows.routing.registry import Request
 from flows.screens import Button, Screen
-from flows.session import Session
 from flows.texts import t
+from flows.views import OperationView, TopupView
 
 MAX_OPERATIONS = 8
+PLACE = "balance"
 
 
-def balance_screen(incoming: Incoming, lookup: MoneyLookup, *, notice: str | None = None) -> Screen:
-    lang = incoming.lang
-    account = incoming.account
+def balance_screen(lang: str, loaded: Loaded, *, notice: str | None = None) -> Screen:
+    account = loaded.account
     lines = []
     if notice:
         lines += [notice, ""]
-    available = account.available_kopecks if account else 0
-    lines.append(t(lang, "balance.title", balance=c.rub(available)))
-    if account and account.held_kopecks:
+    lines.append(t(lang, "balance.title", balance=c.rub(account.available_kopecks)))
+    if account.held_kopecks:
         lines.append(t(lang, "balance.held", held=c.rub(account.held_kopecks)))
-    if account and account.free_quota:
+    if account.free_quota:
         lines.append(t(lang, "balance.free_today", left=account.free_left, quota=account.free_quota))
     rows: list[tuple[Button, ...]] = [
-        (Button(t(lang, "money.topup"), data=c.TOPUP), Button(t(lang, "history.button"), data=c.HISTORY))
+        (
+            Button(t(lang, "money.topup"), data=StartTopup().data()),
+            Button(t(lang, "history.button"), data=OpenHistory().data()),
+        )
     ]
-    if lookup.pending:
+    if loaded.pending:
         lines += ["", t(lang, "balance.pending_title")]
-        for request in lookup.pending:
+        for request in loaded.pending:
             lines.append(pending_line(lang, request))
-            rows.append(
-                (
-                    Button(
-                        t(lang, "balance.cancel_request", code=request.id), data=c.TOPUP_CANCEL + request.id
-                    ),
-                )
-            )
-    operations = lookup.operations[:MAX_OPERATIONS]
+            label = t(lang, "balance.cancel_request", code=request.id)
+            rows.append((Button(label, data=TopupCancel(request.id).data()),))
+    operations = loaded.operations[:MAX_OPERATIONS]
     lines += ["", t(lang, "balance.operations_title")]
     if operations:
         lines += [operation_line(lang, op) for op in operations]
@@ -74,6 +72,6 @@ def operation_line(lang: str, op: OperationView) -> str:
     )
 
 
-def show_balance(incoming: Incoming, session: Session, *, notice: str | None = None) -> Outcome:
-    screen = balance_screen(incoming, c.lookup_of(incoming), notice=notice)
-    return show(incoming, c.at(session, "balance"), screen)
+def show_balance(req: Request, *, notice: str | None = None, loaded: Loaded | None = None) -> Outcome:
+    screen = balance_screen(req.event.lang, loaded or req.loaded, notice=notice)
+    return show(req.event, req.session.at(PLACE), screen)

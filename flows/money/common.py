@@ -1,37 +1,18 @@
-"""Shared pieces of the money flows: callback data, places, amounts, codes and small formatters."""
+"""Shared pieces of the money flows: amounts, codes, the typed flow states, small formatters."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows import menus
 from flows.catalog.pricing import format_rub
-from flows.ids import CROCKFORD
-from flows.incoming import Incoming
-from flows.money.lookup import MoneyLookup
+from flows.menus.screens import back_to_menu_row
+from flows.money.state import AdminFlow, TopupFlow
 from flows.screens import Button
 from flows.session import Session
 from flows.texts import t
-
-# Callback data (all well under Telegram's 64 bytes).
-BALANCE = menus.BALANCE  # m:balance
-TOPUP = menus.TOPUP  # top:start
-HISTORY = menus.HISTORY  # m:history
-TOPUP_AMOUNT = "top:a:"  # + kopecks
-TOPUP_PAID = "top:paid:"  # + T-id
-TOPUP_CANCEL = "top:x:"  # + T-id
-TOPUP_STARS = "top:stars"
-TOPUP_RESUME = "top:resume"
-STARS_PACK = "st:"  # + rubles
-HISTORY_ITEM = "h:"  # + R-id
-DECIDE_OK = "tp:ok:"  # + T-id
-DECIDE_NO = "tp:no:"  # + T-id
-DECIDE_REASON = "tp:r:"  # + T-id + ":" + reason index
-ADMIN = "adm:"
+from flows.wizard.snapshot import WizardSnapshot
 
 PLACE = "money"
 ADMIN_PLACE = "admin"
@@ -44,11 +25,6 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 
 _AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
 _CURRENCY_WORDS = re.compile(r"(₽|руб(лей|ля|ль)?\.?|р\.?|rub|rubles?)$", re.IGNORECASE)
-
-
-def new_code(prefix: str) -> str:
-    """A short unique code: T-4K7Q2M (transfer comment) or S-… (Stars payload)."""
-    return f"{prefix}-" + "".join(secrets.choice(CROCKFORD) for _ in range(6))
 
 
 def parse_amount(text: str) -> int | None:
@@ -74,10 +50,6 @@ def when(moment: dt.datetime) -> str:
     return moment.astimezone(MOSCOW).strftime("%d.%m %H:%M")
 
 
-def lookup_of(incoming: Incoming) -> MoneyLookup:
-    return incoming.lookup if isinstance(incoming.lookup, MoneyLookup) else MoneyLookup()
-
-
 def who(user_id: int, username: str | None) -> str:
     return f"@{username} (id {user_id})" if username else f"id {user_id}"
 
@@ -87,23 +59,25 @@ def back_row(lang: str, data: str) -> tuple[Button, ...]:
 
 
 def menu_row(lang: str) -> tuple[Button, ...]:
-    return menus.back_to_menu_row(lang)
+    return back_to_menu_row(lang)
 
 
-def at(session: Session, place: str, flow: dict[str, Any] | None = None) -> Session:
-    return Session(place=place, control_message_id=session.control_message_id, flow=flow, seq=session.seq)
+def topup_flow(session: Session) -> TopupFlow:
+    flow = session.flow
+    return flow if session.place == PLACE and isinstance(flow, TopupFlow) else TopupFlow()
 
 
-def money_flow(session: Session) -> dict[str, Any]:
-    return dict(session.flow or {}) if session.place == PLACE else {}
+def admin_flow(session: Session) -> AdminFlow:
+    flow = session.flow
+    return flow if session.place == ADMIN_PLACE and isinstance(flow, AdminFlow) else AdminFlow()
 
 
-def resume_of(session: Session) -> dict[str, Any] | None:
+def resume_of(session: Session) -> WizardSnapshot | None:
     """The wizard the user left for a top-up (its input is kept and comes back on return)."""
-    if session.place == "wizard" and session.flow:
-        return {"flow": session.flow}
-    resume = money_flow(session).get("resume")
-    return resume if isinstance(resume, dict) else None
+    flow = session.flow
+    if session.place == "wizard" and isinstance(flow, WizardSnapshot):
+        return flow
+    return topup_flow(session).resume
 
 
 def status_text(lang: str, status: str) -> str:

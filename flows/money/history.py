@@ -1,22 +1,22 @@
 """🗂 История: the user's recent generations; open one to get its result again (by the stored
-Telegram file_ids) or repeat it (r:<request_id>, handled by the jobs flow)."""
+Telegram file_ids) or repeat it (🔁, a route of flows/results_routes.py)."""
 
 from __future__ import annotations
 
 import html
 
 from flows.catalog.human import model_title
-from flows.context import FlowContext
-from flows.incoming import Incoming
 from flows.money import common as c
-from flows.money.lookup import JobView
+from flows.money.payloads import HistoryItem, OpenBalance, OpenHistory
 from flows.outcome import Outcome, show
 from flows.results import repeat_data
+from flows.routing.registry import Request
 from flows.screens import AnswerCallback, Button, EditScreen, MediaKind, Screen, SendFile, SendScreen
-from flows.session import Session
 from flows.texts import t
+from flows.views import JobView
 
 MAX_JOBS = 10
+PLACE = "generations"
 _KIND_FOR_OUTPUT: dict[str, MediaKind] = {"image": "photo", "video": "video", "audio": "audio"}
 STATE_ICON = {
     "succeeded": "✅",
@@ -48,11 +48,15 @@ def job_line(lang: str, job: JobView) -> str:
 def history_screen(lang: str, jobs: tuple[JobView, ...]) -> Screen:
     jobs = jobs[:MAX_JOBS]
     if not jobs:
-        return Screen(text=t(lang, "history.empty"), buttons=(c.back_row(lang, c.BALANCE), c.menu_row(lang)))
+        return Screen(
+            text=t(lang, "history.empty"), buttons=(c.back_row(lang, OpenBalance().data()), c.menu_row(lang))
+        )
     lines = [t(lang, "history.title"), ""] + [job_line(lang, job) for job in jobs]
     buttons = [
         tuple(
-            Button(f"{STATE_ICON.get(job.state, '•')} {job.request_id}", data=c.HISTORY_ITEM + job.request_id)
+            Button(
+                f"{STATE_ICON.get(job.state, '•')} {job.request_id}", data=HistoryItem(job.request_id).data()
+            )
             for job in jobs[i : i + 2]
         )
         for i in range(0, len(jobs), 2)
@@ -61,22 +65,22 @@ def history_screen(lang: str, jobs: tuple[JobView, ...]) -> Screen:
     return Screen(text="\n".join(lines), buttons=tuple(buttons))
 
 
-def open_history(incoming: Incoming, session: Session) -> Outcome:
-    return show(incoming, c.at(session, "history"), history_screen(incoming.lang, c.lookup_of(incoming).jobs))
+def open_history(req: Request) -> Outcome:
+    return show(req.event, req.session.at(PLACE), history_screen(req.event.lang, req.loaded.jobs))
 
 
-def open_item(incoming: Incoming, session: Session, ctx: FlowContext, request_id: str) -> Outcome:
-    lang = incoming.lang
-    job = c.lookup_of(incoming).job
-    if job is None or job.user_id != incoming.user_id:
-        screen = Screen(text=t(lang, "history.unknown"), buttons=(c.back_row(lang, c.HISTORY),))
-        return show(incoming, session, screen)
+def open_item(req: Request) -> Outcome:
+    event, lang = req.event, req.event.lang
+    job = req.loaded.job
+    if job is None or job.user_id != event.user_id:
+        screen = Screen(text=t(lang, "history.unknown"), buttons=(c.back_row(lang, OpenHistory().data()),))
+        return show(event, req.session, screen)
     lines = [job_line(lang, job)]
     files: list[SendFile] = []
     if job.state == "succeeded":
-        entry = ctx.catalog.get(job.model_id) if ctx.catalog is not None else None
+        entry = req.ctx.catalog.get(job.model_id) if req.ctx.catalog is not None else None
         kind = _KIND_FOR_OUTPUT.get(entry.supports.output, "document") if entry is not None else "document"
-        files = [SendFile(incoming.chat_id, kind, file_id) for file_id in job.result_file_ids]
+        files = [SendFile(event.chat_id, kind, file_id) for file_id in job.result_file_ids]
         lines.append(t(lang, "history.result_below" if files else "history.result_gone"))
     elif job.state in ("failed", "timed_out"):
         lines.append(t(lang, "history.failed_note"))
@@ -86,11 +90,11 @@ def open_item(incoming: Incoming, session: Session, ctx: FlowContext, request_id
         text="\n".join(lines),
         buttons=(
             (Button(t(lang, "job.repeat"), data=repeat_data(job.request_id)),),
-            c.back_row(lang, c.HISTORY),
+            c.back_row(lang, OpenHistory().data()),
         ),
     )
     # The files first, then the screen under them, so its buttons sit at the bottom of the chat.
-    outcome = show(incoming, c.at(session, "history"), screen)
+    outcome = show(event, req.session.at(PLACE), screen)
     if not files:
         return outcome
     answers = tuple(a for a in outcome.actions if isinstance(a, AnswerCallback))

@@ -8,13 +8,17 @@ import html
 import math
 from fractions import Fraction
 
+from flows import ids
 from flows.context import FlowContext
-from flows.incoming import Incoming
+from flows.menus.screens import support_contact_url
 from flows.money import common as c
 from flows.money.effects import CreateStarsOrder, PayStarsOrder
+from flows.money.payloads import OpenBalance, StarsPack, StartTopup, TopupStars
+from flows.money.state import TopupFlow
+from flows.money.topup import step_after
 from flows.outcome import Outcome, show
+from flows.routing.registry import Request
 from flows.screens import AnswerPreCheckout, Button, Screen, SendInvoice, SendScreen
-from flows.session import Session
 from flows.texts import t
 
 PACKS_RUB = c.PRESETS_RUB
@@ -32,29 +36,29 @@ def packs_screen(lang: str, ctx: FlowContext) -> Screen:
         (
             Button(
                 t(lang, "stars.pack", amount=c.rub(r * 100), stars=stars_for(r * 100, ctx)),
-                data=f"{c.STARS_PACK}{r}",
+                data=StarsPack(r).data(),
             ),
         )
         for r in PACKS_RUB
     ]
-    buttons.append(c.back_row(lang, c.TOPUP))
+    buttons.append(c.back_row(lang, StartTopup().data()))
     return Screen(text=t(lang, "stars.title"), buttons=tuple(buttons))
 
 
-def open_packs(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
-    flow = {k: v for k, v in c.money_flow(session).items() if k == "resume"}
-    return show(incoming, c.at(session, c.PLACE, {"step": "stars", **flow}), packs_screen(incoming.lang, ctx))
+def open_packs(req: Request) -> Outcome:
+    flow = TopupFlow(step=step_after("amount", "choose_stars"), resume=c.topup_flow(req.session).resume)
+    return show(req.event, req.session.at(c.PLACE, flow), packs_screen(req.event.lang, req.ctx))
 
 
-def on_pack(incoming: Incoming, session: Session, ctx: FlowContext, arg: str) -> Outcome:
-    lang = incoming.lang
-    if not arg.isdigit() or int(arg) not in PACKS_RUB:
-        return open_packs(incoming, session, ctx)
-    amount = int(arg) * 100
+def on_pack(req: Request) -> Outcome:
+    event, lang, ctx = req.event, req.event.lang, req.ctx
+    if req.payload.rubles not in PACKS_RUB:
+        return open_packs(req)
+    amount = req.payload.rubles * 100
     stars = stars_for(amount, ctx)
-    order_id = c.new_code("S")
+    order_id = ids.code("S", event.entropy)
     invoice = SendInvoice(
-        chat_id=incoming.chat_id,
+        chat_id=event.chat_id,
         title=t(lang, "stars.invoice_title"),
         description=t(lang, "stars.invoice_description", amount=c.rub(amount)),
         payload=order_id,
@@ -63,25 +67,28 @@ def on_pack(incoming: Incoming, session: Session, ctx: FlowContext, arg: str) ->
     )
     screen = Screen(
         text=t(lang, "stars.invoice_sent", amount=c.rub(amount), stars=stars),
-        buttons=(c.back_row(lang, c.TOPUP_STARS),),
+        buttons=(c.back_row(lang, TopupStars().data()),),
     )
-    outcome = show(incoming, session, screen)
+    flow = TopupFlow(step=step_after("stars", "pack"), resume=c.topup_flow(req.session).resume)
+    outcome = show(event, req.session.at(c.PLACE, flow), screen)
     return Outcome(
         session=outcome.session,
         actions=(*outcome.actions, invoice),
-        effects=(CreateStarsOrder(order_id, incoming.user_id, amount, stars),),
+        effects=(CreateStarsOrder(order_id, event.user_id, amount, stars),),
     )
 
 
-def on_pre_checkout(incoming: Incoming, session: Session) -> Outcome:
-    """Answer at once: ok only for this user's open order with exactly its Stars."""
-    lang = incoming.lang
-    payment = incoming.payment
-    order = c.lookup_of(incoming).order
+def on_pre_checkout(req: Request) -> Outcome:
+    """Answer at once: ok only for this user's open order with exactly its Stars; never to a blocked user."""
+    event, session, lang = req.event, req.session, req.event.lang
+    payment = event.payment
+    order = req.loaded.order
     problem: str | None = None
     if payment is None or payment.query_id is None:
         return Outcome(session=session)
-    if order is None or order.user_id != incoming.user_id:
+    if req.loaded.blocked and not event.is_admin:
+        problem = "money.blocked"
+    elif order is None or order.user_id != event.user_id:
         problem = "stars.error_unknown"
     elif order.status != "open":
         problem = "stars.error_paid"
@@ -93,14 +100,13 @@ def on_pre_checkout(incoming: Incoming, session: Session) -> Outcome:
     return Outcome(session=session, actions=(answer,))
 
 
-def on_payment(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
+def on_payment(req: Request) -> Outcome:
     """Credit a successful Stars payment once per charge id; a repeat changes and says nothing."""
-    lang = incoming.lang
+    incoming, session, ctx, lang = req.event, req.session, req.ctx, req.event.lang
     payment = incoming.payment
-    lookup = c.lookup_of(incoming)
-    if payment is None or not payment.charge_id or lookup.order_charged:
+    if payment is None or not payment.charge_id or req.loaded.order_charged:
         return Outcome(session=session)
-    order = lookup.order
+    order = req.loaded.order
     if order is None or order.user_id != incoming.user_id or payment.currency != CURRENCY:
         # Telegram took the Stars but the order is not ours to credit: a human looks at it.
         text = t(
@@ -118,7 +124,7 @@ def on_payment(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcom
         return Outcome(session=outcome.session, actions=outcome.actions + alerts)
     screen = Screen(
         text=t(lang, "stars.credited", amount=c.rub(order.amount_kopecks), stars=payment.total_amount),
-        buttons=((Button(t(lang, "balance.button"), data=c.BALANCE),), c.menu_row(lang)),
+        buttons=((Button(t(lang, "balance.button"), data=OpenBalance().data()),), c.menu_row(lang)),
     )
     outcome = show(incoming, session, screen)
     effect = PayStarsOrder(order.id, incoming.user_id, payment.charge_id, order.amount_kopecks)
@@ -126,8 +132,6 @@ def on_payment(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcom
 
 
 def paysupport_screen(lang: str, ctx: FlowContext) -> Screen:
-    from flows.menus import support_contact_url
-
     contact = ctx.support_telegram
     return Screen(
         text=t(lang, "stars.paysupport", contact=html.escape(contact)),

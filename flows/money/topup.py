@@ -1,5 +1,9 @@
 """💳 Пополнить by bank transfer: amount → transfer details with a payment code → «Я оплатил» (a
-screenshot may be attached) → every admin gets the request. Only an admin's tap credits money."""
+screenshot may be attached) → every admin gets the request. Only an admin's tap credits money.
+
+The steps are the top-up chart's states (flows/money/charts.py): each handler asks the chart where its
+event leads; what may still happen to a request is what the request chart allows from its status.
+"""
 
 from __future__ import annotations
 
@@ -7,56 +11,73 @@ import html
 
 import msgspec
 
+from flows import ids
 from flows.context import FlowContext
-from flows.incoming import Incoming
 from flows.money import common as c
 from flows.money.balance import show_balance
+from flows.money.charts import REQUEST, TOPUP
 from flows.money.effects import CancelTopup, CreateTopup, SubmitTopup
-from flows.money.lookup import TopupView
+from flows.money.payloads import (
+    DecideApprove,
+    DecideReject,
+    OpenBalance,
+    StartTopup,
+    TopupAmount,
+    TopupCancel,
+    TopupPaid,
+    TopupResume,
+    TopupStars,
+)
+from flows.money.state import Screenshot, TopupFlow, TopupStep
 from flows.outcome import Outcome, show
+from flows.routing.registry import Request
 from flows.screens import Button, Screen, SendFile, SendScreen
-from flows.session import Session
 from flows.texts import t
+from flows.views import TopupView
+from flows.wizard.snapshot import WizardSnapshot
 
-AMOUNT_STEP = "amount"
-DETAILS_STEP = "details"
-SENT_STEP = "sent"
+
+def step_after(step: str, event: str) -> TopupStep:
+    """Where the top-up chart leads from `step` on `event`."""
+    target = TOPUP.lead(step, event)
+    assert target is not None, f"the top-up chart has no {event!r} from {step!r}"
+    return target  # type: ignore[return-value]
 
 
 def amount_screen(lang: str, *, problem: str | None = None, resume: bool = False) -> Screen:
     text = t(lang, "money.amount_title", min=c.rub(c.MIN_TOPUP), max=c.rub(c.MAX_TOPUP))
     if problem:
         text = f"⚠️ {problem}\n\n{text}"
-    presets = tuple(Button(c.rub(r * 100), data=f"{c.TOPUP_AMOUNT}{r * 100}") for r in c.PRESETS_RUB)
-    back = c.TOPUP_RESUME if resume else c.BALANCE
+    presets = tuple(Button(c.rub(r * 100), data=TopupAmount(r * 100).data()) for r in c.PRESETS_RUB)
+    back = TopupResume() if resume else OpenBalance()
     return Screen(
         text=text,
         buttons=(
             presets[:2],
             presets[2:],
-            (Button(t(lang, "stars.option"), data=c.TOPUP_STARS),),
-            c.back_row(lang, back),
+            (Button(t(lang, "stars.option"), data=TopupStars().data()),),
+            c.back_row(lang, back.data()),
         ),
     )
 
 
-def open_amount(incoming: Incoming, session: Session, *, problem: str | None = None) -> Outcome:
-    resume = c.resume_of(session)
-    flow = {"step": AMOUNT_STEP, **({"resume": resume} if resume else {})}
-    screen = amount_screen(incoming.lang, problem=problem, resume=resume is not None)
-    return show(incoming, c.at(session, c.PLACE, flow), screen)
+def open_amount(req: Request, *, problem: str | None = None, resume: WizardSnapshot | None = None) -> Outcome:
+    resume = resume or c.resume_of(req.session)
+    flow = TopupFlow(step="amount", resume=resume)
+    screen = amount_screen(req.event.lang, problem=problem, resume=resume is not None)
+    return show(req.event, req.session.at(c.PLACE, flow), screen)
 
 
-def on_amount_text(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
-    lang = incoming.lang
-    amount = c.parse_amount(incoming.text or "")
+def on_amount_text(req: Request) -> Outcome:
+    lang, text = req.event.lang, req.event.text or ""
+    amount = c.parse_amount(text)
     if amount is None:
-        problem = t(lang, "money.amount_not_number", text=html.escape((incoming.text or "")[:40]))
+        problem = t(lang, "money.amount_not_number", text=html.escape(text[:40]))
     elif not c.MIN_TOPUP <= amount <= c.MAX_TOPUP:
         problem = t(lang, "money.amount_out_of_range", min=c.rub(c.MIN_TOPUP), max=c.rub(c.MAX_TOPUP))
     else:
-        return create(incoming, session, ctx, amount)
-    return open_amount(incoming, session, problem=problem)
+        return create(req, amount, "typed")
+    return open_amount(req, problem=problem)
 
 
 def details_screen(
@@ -78,68 +99,81 @@ def details_screen(
     return Screen(
         text=text,
         buttons=(
-            (Button(t(lang, "money.paid"), data=c.TOPUP_PAID + code),),
-            (Button(t(lang, "money.cancel_request"), data=c.TOPUP_CANCEL + code),),
-            c.back_row(lang, c.TOPUP),
+            (Button(t(lang, "money.paid"), data=TopupPaid(code).data()),),
+            (Button(t(lang, "money.cancel_request"), data=TopupCancel(code).data()),),
+            c.back_row(lang, StartTopup().data()),
         ),
     )
 
 
-def create(incoming: Incoming, session: Session, ctx: FlowContext, amount: int) -> Outcome:
-    code = c.new_code("T")
-    flow = {**c.money_flow(session), "step": DETAILS_STEP, "topup": code, "amount": amount}
-    flow.pop("shot", None)
-    outcome = show(incoming, c.at(session, c.PLACE, flow), details_screen(incoming.lang, ctx, code, amount))
-    effect = CreateTopup(code, incoming.user_id, amount)
+def create(req: Request, amount: int, event: str) -> Outcome:
+    code = ids.code("T", req.event.entropy)
+    flow = TopupFlow(
+        step=step_after("amount", event),
+        topup_id=code,
+        amount_kopecks=amount,
+        resume=c.topup_flow(req.session).resume,
+    )
+    screen = details_screen(req.event.lang, req.ctx, code, amount)
+    outcome = show(req.event, req.session.at(c.PLACE, flow), screen)
+    effect = CreateTopup(code, req.event.user_id, amount)
     return Outcome(session=outcome.session, actions=outcome.actions, effects=(effect,))
 
 
-def on_preset(incoming: Incoming, session: Session, ctx: FlowContext, arg: str) -> Outcome:
-    amount = int(arg) if arg.isdigit() else 0
+def on_preset(req: Request) -> Outcome:
+    amount = req.payload.kopecks
     if not c.MIN_TOPUP <= amount <= c.MAX_TOPUP:
-        return open_amount(incoming, session)
-    return create(incoming, session, ctx, amount)
+        return open_amount(req)
+    return create(req, amount, "choose_amount")
 
 
-def on_screenshot(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
-    flow = c.money_flow(session)
-    lang = incoming.lang
-    media = incoming.media
+def _details_again(req: Request, flow: TopupFlow, *, note: str | None = None) -> Outcome:
+    assert flow.topup_id is not None and flow.amount_kopecks is not None
+    screen = details_screen(
+        req.event.lang,
+        req.ctx,
+        flow.topup_id,
+        flow.amount_kopecks,
+        note=note,
+        shot=flow.screenshot is not None,
+    )
+    return show(req.event, req.session.at(c.PLACE, flow), screen)
+
+
+def on_screenshot(req: Request, flow: TopupFlow) -> Outcome:
+    media = req.event.media
     if media is None or media.kind not in ("photo", "document"):
-        note = t(lang, "money.screenshot_wrong")
-        screen = details_screen(lang, ctx, flow["topup"], flow["amount"], note=note, shot="shot" in flow)
-        return show(incoming, session, screen)
-    flow["shot"] = {"file_id": media.file_id, "kind": media.kind}
-    screen = details_screen(lang, ctx, flow["topup"], flow["amount"], shot=True)
-    return show(incoming, c.at(session, c.PLACE, flow), screen)
+        return _details_again(req, flow, note=t(req.event.lang, "money.screenshot_wrong"))
+    shot = Screenshot(media.file_id, "photo" if media.kind == "photo" else "document")
+    step = step_after(flow.step, "screenshot")
+    return _details_again(req, msgspec.structs.replace(flow, step=step, screenshot=shot))
 
 
-def on_paid(incoming: Incoming, session: Session, ctx: FlowContext, code: str) -> Outcome:
-    lang = incoming.lang
-    request = c.lookup_of(incoming).topup
-    if request is None or request.user_id != incoming.user_id:
-        return show_balance(incoming, session, notice=t(lang, "money.request_unknown"))
-    if request.status != "open":
+def on_paid(req: Request) -> Outcome:
+    event, lang = req.event, req.event.lang
+    code = req.payload.code
+    request = req.loaded.topup
+    if request is None or request.user_id != event.user_id:
+        return show_balance(req, notice=t(lang, "money.request_unknown"))
+    if not REQUEST.allows(request.status, "submit"):
         notice = t(lang, "money.request_not_open", code=code, status=c.status_text(lang, request.status))
-        return show_balance(incoming, session, notice=notice)
-    flow = c.money_flow(session)
-    shot = flow.get("shot") if flow.get("topup") == code else None
-    resume = flow.get("resume")
-    new_flow = {"step": SENT_STEP, **({"resume": resume} if resume else {})}
-    buttons: list[tuple[Button, ...]] = [(Button(t(lang, "balance.button"), data=c.BALANCE),)]
-    if resume:
-        buttons.insert(0, (Button(t(lang, "money.resume"), data=c.TOPUP_RESUME),))
+        return show_balance(req, notice=notice)
+    flow = c.topup_flow(req.session)
+    shot = flow.screenshot if flow.topup_id == code else None
+    new_flow = TopupFlow(step=step_after("details", "paid"), resume=flow.resume)
+    buttons: list[tuple[Button, ...]] = [(Button(t(lang, "balance.button"), data=OpenBalance().data()),)]
+    if flow.resume is not None:
+        buttons.insert(0, (Button(t(lang, "money.resume"), data=TopupResume().data()),))
     buttons.append(c.menu_row(lang))
     screen = Screen(
         text=t(lang, "money.sent", code=code, amount=c.rub(request.amount_kopecks)), buttons=tuple(buttons)
     )
-    outcome = show(incoming, c.at(session, c.PLACE, new_flow), screen)
-    shot_id = shot["file_id"] if shot else None
-    alerts = admin_alerts(incoming, ctx, request, shot)
+    outcome = show(event, req.session.at(c.PLACE, new_flow), screen)
+    alerts = admin_alerts(req, request, shot)
     return Outcome(
         session=outcome.session,
         actions=outcome.actions + alerts,
-        effects=(SubmitTopup(code, shot_id),),
+        effects=(SubmitTopup(code, shot.file_id if shot else None),),
     )
 
 
@@ -157,63 +191,55 @@ def admin_request_text(lang: str, request: TopupView, username: str | None) -> s
 def admin_decision_buttons(request_id: str) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button(t("ru", "admin.approve"), data=c.DECIDE_OK + request_id),
-            Button(t("ru", "admin.reject"), data=c.DECIDE_NO + request_id),
+            Button(t("ru", "admin.approve"), data=DecideApprove(request_id).data()),
+            Button(t("ru", "admin.reject"), data=DecideReject(request_id).data()),
         ),
     )
 
 
 def admin_alerts(
-    incoming: Incoming, ctx: FlowContext, request: TopupView, shot: dict | None
+    req: Request, request: TopupView, shot: Screenshot | None
 ) -> tuple[SendFile | SendScreen, ...]:
     """The request, as every admin sees it: the user, the amount, the code, the screenshot if any."""
-    text = admin_request_text("ru", request, incoming.username)
+    text = admin_request_text("ru", request, req.event.username)
     actions: list[SendFile | SendScreen] = []
-    for admin_id in ctx.admin_ids:
+    for admin_id in req.ctx.admin_ids:
         if shot:
             caption = t("ru", "admin.screenshot_caption", code=request.id)
-            actions.append(
-                SendFile(
-                    admin_id, "photo" if shot["kind"] == "photo" else "document", shot["file_id"], caption
-                )
-            )
+            actions.append(SendFile(admin_id, shot.kind, shot.file_id, caption))
         screen = Screen(text=text, buttons=admin_decision_buttons(request.id))
         actions.append(SendScreen(admin_id, screen, control=False))
     return tuple(actions)
 
 
-def on_cancel(incoming: Incoming, session: Session, code: str) -> Outcome:
-    lang = incoming.lang
-    request = c.lookup_of(incoming).topup
-    if request is None or request.user_id != incoming.user_id:
-        return show_balance(incoming, session, notice=t(lang, "money.request_unknown"))
-    if request.status not in ("open", "submitted"):
+def on_cancel(req: Request) -> Outcome:
+    event, lang = req.event, req.event.lang
+    code = req.payload.code
+    request = req.loaded.topup
+    if request is None or request.user_id != event.user_id:
+        return show_balance(req, notice=t(lang, "money.request_unknown"))
+    if not REQUEST.allows(request.status, "cancel"):
         notice = t(lang, "money.request_not_open", code=code, status=c.status_text(lang, request.status))
-        return show_balance(incoming, session, notice=notice)
-    lookup = c.lookup_of(incoming)
+        return show_balance(req, notice=notice)
     # The balance screen shows the request as gone right away (the effect commits with this reply).
-    pending = tuple(p for p in lookup.pending if p.id != code)
-    incoming = msgspec.structs.replace(incoming, lookup=msgspec.structs.replace(lookup, pending=pending))
-    outcome = show_balance(incoming, session, notice=t(lang, "money.cancelled", code=code))
+    pending = tuple(p for p in req.loaded.pending if p.id != code)
+    loaded = msgspec.structs.replace(req.loaded, pending=pending)
+    outcome = show_balance(req, notice=t(lang, "money.cancelled", code=code), loaded=loaded)
     return Outcome(
-        session=outcome.session, actions=outcome.actions, effects=(CancelTopup(code, incoming.user_id),)
+        session=outcome.session, actions=outcome.actions, effects=(CancelTopup(code, event.user_id),)
     )
 
 
-def on_message(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome | None:
-    """Typed text or a file while the user is in the top-up flow."""
-    flow = c.money_flow(session)
-    step = flow.get("step")
-    if step == AMOUNT_STEP and incoming.kind == "text":
-        return on_amount_text(incoming, session, ctx)
-    if step == AMOUNT_STEP:
-        return open_amount(incoming, session, problem=t(incoming.lang, "money.amount_expected"))
-    if step == DETAILS_STEP and incoming.kind == "media":
-        return on_screenshot(incoming, session, ctx)
-    if step == DETAILS_STEP:
-        note = t(incoming.lang, "money.details_hint")
-        screen = details_screen(
-            incoming.lang, ctx, flow["topup"], flow["amount"], note=note, shot="shot" in flow
-        )
-        return show(incoming, session, screen)
+def on_message(req: Request) -> Outcome | None:
+    """Typed text or a file while the user is in the top-up conversation."""
+    flow = c.topup_flow(req.session)
+    event = req.event
+    if flow.step == "amount" and event.kind == "text":
+        return on_amount_text(req)
+    if flow.step == "amount":
+        return open_amount(req, problem=t(event.lang, "money.amount_expected"))
+    if flow.step == "details" and event.kind == "media":
+        return on_screenshot(req, flow)
+    if flow.step == "details" and flow.topup_id is not None:
+        return _details_again(req, flow, note=t(event.lang, "money.details_hint"))
     return None

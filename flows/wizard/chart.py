@@ -1,53 +1,74 @@
 """Wizard statecharts generated from a model's input schema — no per-model code.
 
-States: the model card → one input step per field (required first, then optional ones; advanced
-knobs are reached only from the confirm step) → review (confirm) → submitted → result / failed /
-cancelled (final). Every input state has `back`, `cancel` and `next` (continue); `next` is guarded so
-it fires only when the step holds a valid value, has a default, or is optional. Conditional fields
-(HideWhen rules) are skipped by guarded transitions, so the chart itself shows every path.
+States: the model card → one input step per field (`f_<field>`: required first, then optional ones;
+technical knobs are reached only from the confirm step) → review (confirm) → submitted. Editing a
+field from the review goes to its edit step (`e_<field>`), whose continue and back lead back to the
+review: the return is a transition of the chart, not a flag. A launch without enough money goes to
+`insufficient` (the funds check is a guard). Final states say how the wizard ended: `submitted` (the
+job chart, flows/jobs, takes over), `cancelled` (to the menu), `closed` (back from the card to the
+model list) and `topup` (to the top-up, keeping the input for the way back).
+
+Every input state has `back`, `cancel` and `next` (continue); `next` is guarded so it fires only when
+the step holds a valid value, has a default, or is optional. Value buttons are events too: `choose`
+(an option), `toggle`, `page` (a long option list), `clear` (a file list). Conditional fields (HideWhen
+rules) are skipped by guarded transitions, so the chart itself shows every path. The buttons a screen
+shows are exactly the chart's enabled events in that state (flows/wizard/render.py).
 
 Charts are built with python-statemachine's class factory, with errors surfacing as exceptions and
-no silent events, and cached per model schema.
+no silent events; flows.wizard.book caches them per schema.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from functools import lru_cache
+from itertools import product
 from typing import Any
 
 import msgspec
 from statemachine import StateChart
 from statemachine.io.class_factory import create_machine_class_from_definition
 
-from flows.catalog.types import FileListField, HideWhen, ModelEntry
-from flows.catalog.validate import (
-    field_default,
-    hidden_fields,
-    is_set,
-    required_fields,
-)
+from flows.catalog.types import BooleanField, EnumField, FileListField, HideWhen, ModelEntry
+from flows.catalog.validate import field_default, hidden_fields, is_set, required_fields
 
 CARD = "card"
 REVIEW = "review"
 SETTINGS = "settings"
+INSUFFICIENT = "insufficient"
 SUBMITTED = "submitted"
-RESULT = "result"
-FAILED = "failed"
 CANCELLED = "cancelled"
-FINAL_STATES = (RESULT, FAILED, CANCELLED)
+CLOSED = "closed"
+TOPUP = "topping_up"
+FINAL_STATES = (SUBMITTED, CANCELLED, CLOSED, TOPUP)
 NAVIGATION_EVENTS = ("back", "cancel", "next")
+# Every event a wizard button can carry (the payload's vocabulary).
+EVENTS = ("next", "back", "cancel", "choose", "toggle", "page", "clear", "edit", "more", "topup")
 
 STEP_PREFIX = "f_"
+EDIT_PREFIX = "e_"
+ENUM_PAGE = 18  # options per screen; longer lists (e.g. 67 voices) are paged
 
 
 def step_state(field: str) -> str:
     return f"{STEP_PREFIX}{field}"
 
 
+def edit_state(field: str) -> str:
+    return f"{EDIT_PREFIX}{field}"
+
+
 def field_of(state: str) -> str | None:
-    return state[len(STEP_PREFIX) :] if state.startswith(STEP_PREFIX) else None
+    """The field an input state asks for (a step or an edit of it), else None."""
+    if state.startswith(STEP_PREFIX):
+        return state[len(STEP_PREFIX) :]
+    if state.startswith(EDIT_PREFIX):
+        return state[len(EDIT_PREFIX) :]
+    return None
+
+
+def is_edit(state: str) -> bool:
+    return state.startswith(EDIT_PREFIX)
 
 
 def schema_hash(entry: ModelEntry) -> str:
@@ -74,14 +95,12 @@ def _hideable(entry: ModelEntry) -> set[str]:
 
 
 class WizardModel:
-    """What the chart's guards read: the entry, the collected values, and whether the user is editing
-    one field from the review (then continue and back return to the review)."""
+    """What the chart's guards read: the entry and the values collected so far."""
 
-    def __init__(self, entry: ModelEntry, values: dict[str, Any], state: str, editing: bool = False) -> None:
+    def __init__(self, entry: ModelEntry, values: dict[str, Any]) -> None:
         self.entry = entry
         self.values = values
-        self.state = state
-        self.editing = editing
+        self.state: Any = CARD
 
     def can_continue(self, field: str) -> bool:
         spec = self.entry.schema.properties[field]
@@ -97,6 +116,9 @@ class WizardModel:
     def is_hidden(self, field: str) -> bool:
         return field in hidden_fields(self.entry, self.values)
 
+    def has_files(self, field: str) -> bool:
+        return bool(self.values.get(field))
+
 
 def _named(name: str, fn: Callable[..., bool]) -> Callable[..., bool]:
     # The name is what the exported diagram shows in [brackets].
@@ -105,7 +127,6 @@ def _named(name: str, fn: Callable[..., bool]) -> Callable[..., bool]:
     return fn
 
 
-@lru_cache(maxsize=1024)
 def _guard(kind: str, field: str = "") -> Callable[..., bool]:
     match kind:
         case "can_continue":
@@ -114,31 +135,90 @@ def _guard(kind: str, field: str = "") -> Callable[..., bool]:
             return _named(f"{field}_shown", lambda model: not model.is_hidden(field))
         case "hidden":
             return _named(f"{field}_hidden", lambda model: model.is_hidden(field))
-        case "editing":
-            return _named("editing", lambda model: model.editing)
-        case "not_editing":
-            return _named("not_editing", lambda model: not model.editing)
+        case "has_files":
+            return _named(f"{field}_has_files", lambda model: model.has_files(field))
         case "target":
             return _named(f"edit_{field}", lambda field_name=None, **_: field_name == field)
         case "ready":
             return _named("input_valid", lambda ready=False, **_: bool(ready))
+        case "funds":
+            return _named("funds_ok", lambda funds=False, **_: bool(funds))
+        case "no_funds":
+            return _named("funds_short", lambda funds=False, **_: not funds)
     raise ValueError(kind)
 
 
 def _walk(entry: ModelEntry, candidates: list[str], end: str, base: list) -> list[dict]:
-    """Transitions to the first visible candidate: hideable fields get a guarded alternative."""
+    """Transitions to the first visible candidate: hideable fields get a guarded alternative. An
+    alternative no values can take (say, skipping two fields hidden by opposite conditions) is left
+    out, so every transition of the chart can fire."""
     hideable = _hideable(entry)
     transitions = []
-    skipped: list = []
+    skipped: list[str] = []
     for name in [*candidates, None]:
         target = end if name is None else step_state(name)
-        conds = [*base, *skipped]
+        conds = [*base, *(_guard("hidden", s) for s in skipped)]
         if name is not None and name in hideable:
             conds.append(_guard("shown", name))
-        transitions.append({"target": target, "cond": conds} if conds else {"target": target})
+        if _possible(entry, skipped, name if name in hideable else None):
+            transitions.append({"target": target, "cond": conds} if conds else {"target": target})
         if name is None or name not in hideable:
             break
-        skipped.append(_guard("hidden", name))
+        skipped.append(name)
+    return transitions
+
+
+def _possible(entry: ModelEntry, hidden: list[str], shown: str | None) -> bool:
+    """Whether some values hide every field of `hidden` while `shown` stays visible. A HideWhen
+    condition asks fields to equal values: the hidden ones must agree with each other and with the
+    model's fixed values, and together they must not force a condition that hides `shown`."""
+    rules: dict[str, list[dict]] = {}
+    for rule in entry.schema.rules:
+        if isinstance(rule, HideWhen):
+            rules.setdefault(rule.field, []).append(dict(rule.when))
+    for choice in product(*(rules[name] for name in hidden)):
+        forced: dict[str, Any] = dict(entry.fixed)
+        if not all(_agree(forced, when) for when in choice):
+            continue
+        if shown is None or not any(
+            all(k in forced and forced[k] == v for k, v in when.items()) for when in rules[shown]
+        ):
+            return True
+    return False
+
+
+def _agree(forced: dict[str, Any], when: dict[str, Any]) -> bool:
+    for key, value in when.items():
+        if key in forced and forced[key] != value:
+            return False
+        forced[key] = value
+    return True
+
+
+def _value_events(entry: ModelEntry, name: str, state: str, onward: list[dict]) -> dict[str, list]:
+    """The buttons that set a value: an option chosen moves on (it is a valid value, so unlike continue
+    it needs no guard of its own); the rest stay on the step."""
+    spec = entry.schema.properties[name]
+    events: dict[str, list] = {}
+    if isinstance(spec, EnumField):
+        events["choose"] = onward
+        if len(spec.values) > ENUM_PAGE:
+            events["page"] = [{"target": state, "internal": True}]
+    elif isinstance(spec, BooleanField):
+        events["toggle"] = [{"target": state, "internal": True}]
+    elif isinstance(spec, FileListField):
+        events["clear"] = [{"target": state, "internal": True, "cond": [_guard("has_files", name)]}]
+    return events
+
+
+def _edit_buttons(entry: ModelEntry, names: list[str]) -> list[dict]:
+    hideable = _hideable(entry)
+    transitions = []
+    for name in names:
+        conds = [_guard("target", name)]
+        if name in hideable:
+            conds.append(_guard("shown", name))
+        transitions.append({"target": edit_state(name), "cond": conds})
     return transitions
 
 
@@ -151,31 +231,43 @@ def chart_definition(entry: ModelEntry) -> dict[str, dict]:
     states[CARD] = {
         "initial": True,
         "name": "Model card",
-        "on": {"next": _walk(entry, order, REVIEW, []), "back": cancel, "cancel": cancel},
+        "on": {"next": _walk(entry, order, REVIEW, []), "back": [{"target": CLOSED}], "cancel": cancel},
     }
     for index, name in enumerate(order):
-        ok = _guard("can_continue", name)
-        forward = [{"target": REVIEW, "cond": [_guard("editing"), ok]}]
-        forward += _walk(entry, order[index + 1 :], REVIEW, [_guard("not_editing"), ok])
-        backward = [{"target": REVIEW, "cond": [_guard("editing")]}]
-        backward += _walk(entry, list(reversed(order[:index])), CARD, [_guard("not_editing")])
-        states[step_state(name)] = {"name": name, "on": {"next": forward, "back": backward, "cancel": cancel}}
-    for name in advanced:
-        ok = _guard("can_continue", name)
-        states[step_state(name)] = {
-            "name": f"{name} (optional setting)",
+        state = step_state(name)
+        forward = _walk(entry, order[index + 1 :], REVIEW, [_guard("can_continue", name)])
+        backward = _walk(entry, list(reversed(order[:index])), CARD, [])
+        states[state] = {
+            "name": name,
             "on": {
-                "next": [{"target": REVIEW, "cond": [ok]}],
+                "next": forward,
+                "back": backward,
+                "cancel": cancel,
+                **_value_events(entry, name, state, _walk(entry, order[index + 1 :], REVIEW, [])),
+            },
+        }
+    for name in order + advanced:
+        state = edit_state(name)
+        forward = [{"target": REVIEW, "cond": [_guard("can_continue", name)]}]
+        states[state] = {
+            "name": f"{name} (edit)" if name in order else f"{name} (optional setting)",
+            "on": {
+                "next": forward,
                 "back": [{"target": REVIEW}],
                 "cancel": cancel,
+                **_value_events(entry, name, state, [{"target": REVIEW}]),
             },
         }
     review_on: dict[str, list] = {
-        "next": [{"target": SUBMITTED, "cond": [_guard("ready")]}],
+        "next": [
+            {"target": SUBMITTED, "cond": [_guard("ready"), _guard("funds")]},
+            {"target": INSUFFICIENT, "cond": [_guard("ready"), _guard("no_funds")]},
+        ],
         "back": _walk(entry, list(reversed(order)), CARD, []),
         "cancel": cancel,
-        "edit": [{"target": step_state(name), "cond": [_guard("target", name)]} for name in order],
     }
+    if order:
+        review_on["edit"] = _edit_buttons(entry, order)
     if advanced:
         review_on["more"] = [{"target": SETTINGS}]
         states[SETTINGS] = {
@@ -184,78 +276,33 @@ def chart_definition(entry: ModelEntry) -> dict[str, dict]:
                 "next": [{"target": REVIEW}],
                 "back": [{"target": REVIEW}],
                 "cancel": cancel,
-                "edit": [{"target": step_state(name), "cond": [_guard("target", name)]} for name in advanced],
+                "edit": _edit_buttons(entry, advanced),
             },
         }
-    if not review_on["edit"]:
-        del review_on["edit"]
     states[REVIEW] = {"name": "Confirm", "on": review_on}
-    states[SUBMITTED] = {
-        "name": "Submitted",
-        "on": {"job_succeeded": [{"target": RESULT}], "job_failed": [{"target": FAILED}], "cancel": cancel},
+    states[INSUFFICIENT] = {
+        "name": "Not enough money",
+        "on": {"topup": [{"target": TOPUP}], "back": [{"target": REVIEW}], "cancel": cancel},
+    }
+    names = {
+        SUBMITTED: "Submitted (the job takes over)",
+        CANCELLED: "Cancelled",
+        CLOSED: "Closed",
+        TOPUP: "Top-up",
     }
     for final in FINAL_STATES:
-        states[final] = {"final": True, "name": final.capitalize()}
+        states[final] = {"final": True, "name": names[final]}
     return states
 
 
-def _class_name(entry: ModelEntry) -> str:
+def class_name(entry: ModelEntry) -> str:
     return "Wizard_" + "".join(ch if ch.isalnum() else "_" for ch in entry.id)
 
 
-# Generated classes by (model id, schema hash): a catalog change builds new ones, nothing else does.
-_classes: dict[tuple[str, str], type[StateChart]] = {}
-# schema_hash per entry object (entries are immutable and live as long as the catalog).
-_hashes: dict[int, tuple[ModelEntry, str]] = {}
-
-
-def entry_hash(entry: ModelEntry) -> str:
-    cached = _hashes.get(id(entry))
-    if cached is None or cached[0] is not entry:
-        cached = (entry, schema_hash(entry))
-        _hashes[id(entry)] = cached
-    return cached[1]
-
-
-def chart_class(entry: ModelEntry) -> type[StateChart]:
-    """The generated chart class of a model, built once per schema version."""
-    key = (entry.id, entry_hash(entry))
-    cls = _classes.get(key)
-    if cls is None:
-        cls = create_machine_class_from_definition(
-            _class_name(entry),
-            states=chart_definition(entry),
-            catch_errors_as_events=False,
-            allow_event_without_transition=False,
-        )
-        _classes[key] = cls
-    return cls
-
-
-# One machine per chart, re-pointed at each update's snapshot: building a machine costs milliseconds
-# (it binds every callback), a transition a fraction of one. Safe because a transition never awaits.
-_machines: dict[tuple[str, str], tuple[StateChart, WizardModel]] = {}
-
-
-def machine_for(
-    entry: ModelEntry, values: dict[str, Any], state: str, editing: bool
-) -> tuple[StateChart, WizardModel]:
-    """The chart's machine positioned at `state` with these values; read the new state from the model."""
-    key = (entry.id, entry_hash(entry))
-    cached = _machines.get(key)
-    if cached is not None and cached[0].is_terminated:
-        # A machine that entered a final state has stopped its engine: it must not be reused.
-        cached = None
-    if cached is None:
-        model = WizardModel(entry, values, state, editing)
-        cached = (chart_class(entry)(model), model)
-        _machines[key] = cached
-    machine, model = cached
-    model.entry, model.values, model.state, model.editing = entry, values, state, editing
-    return machine, model
-
-
-def mermaid(entry: ModelEntry) -> str:
-    from statemachine.contrib.diagram import MermaidGraphMachine
-
-    return MermaidGraphMachine(chart_class(entry)).get_mermaid()
+def build_chart(entry: ModelEntry) -> type[StateChart]:
+    return create_machine_class_from_definition(
+        class_name(entry),
+        states=chart_definition(entry),
+        catch_errors_as_events=False,
+        allow_event_without_transition=False,
+    )

@@ -19,7 +19,7 @@ class FileRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     mime_type: str | None = None
 
 
-class WizardSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class WizardSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="flow", tag="wizard"):
     model_id: str
     schema_hash: str
     state: str
@@ -28,7 +28,6 @@ class WizardSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     files: dict[str, FileRef] = {}
     # Bumped on every change; buttons carry it, so a tap on an old screen is recognised as stale.
     version: int = 1
-    editing: bool = False
     # The last problem to show on the current step (cleared by the next successful action).
     error: str | None = None
     error_params: dict[str, Any] = {}
@@ -45,16 +44,3 @@ def telegram_file_id(value: Any) -> str | None:
     if isinstance(value, str) and value.startswith(TELEGRAM_FILE_PREFIX):
         return value[len(TELEGRAM_FILE_PREFIX) :]
     return None
-
-
-def snapshot_from_state(state: dict[str, Any] | None) -> WizardSnapshot | None:
-    if not state:
-        return None
-    try:
-        return msgspec.convert(state, WizardSnapshot)
-    except msgspec.ValidationError:
-        return None
-
-
-def snapshot_to_state(snapshot: WizardSnapshot) -> dict[str, Any]:
-    return msgspec.to_builtins(snapshot)

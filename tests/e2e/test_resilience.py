@@ -6,7 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from flows import router
+from flows.app import REGISTRY
 from persistence import inbox
 from runtime import processor
 from runtime.updates import head_of, parse_update
@@ -23,16 +23,16 @@ def fast_retries(monkeypatch):
 async def test_failing_update_is_retried_then_parked_and_user_told_with_request_id(
     db, database_url, monkeypatch, fast_retries, caplog
 ):
-    real_handle = router.handle
+    real_decide = REGISTRY.decide
     calls = []
 
-    def exploding(incoming, session, ctx):
-        if incoming.text == "/boom":
+    def exploding(matched, event, *rest):
+        if event.text == "/boom":
             calls.append(1)
             raise RuntimeError("handler bug")
-        return real_handle(incoming, session, ctx)
+        return real_decide(matched, event, *rest)
 
-    monkeypatch.setattr(router, "handle", exploding)
+    monkeypatch.setattr(REGISTRY, "decide", exploding)
     async with running_app(database_url) as client:
         await client.post(make_message_update(1, 701, "/boom"))
         await client.post(make_message_update(2, 701, "/start"))
@@ -48,15 +48,15 @@ async def test_failing_update_is_retried_then_parked_and_user_told_with_request_
 
 
 async def test_transient_failure_is_retried_invisibly(db, database_url, monkeypatch, fast_retries):
-    real_handle = router.handle
+    real_decide = REGISTRY.decide
     failures = [RuntimeError("flaky")]
 
-    def flaky(incoming, session, ctx):
+    def flaky(*args):
         if failures:
             raise failures.pop()
-        return real_handle(incoming, session, ctx)
+        return real_decide(*args)
 
-    monkeypatch.setattr(router, "handle", flaky)
+    monkeypatch.setattr(REGISTRY, "decide", flaky)
     async with running_app(database_url) as client:
         await client.post(make_message_update(1, 702, "/start"))
         await client.settle()

@@ -7,16 +7,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows import router
+import msgspec
+
+from flows.app import REGISTRY
 from flows.catalog import load_catalog, load_policy
 from flows.catalog.types import BooleanField, EnumField, FileListField, ModelEntry
 from flows.context import FlowContext
 from flows.incoming import AccountView, Incoming, MediaInput
 from flows.outcome import Outcome
+from flows.preload import Loaded
 from flows.screens import AnswerCallback, EditScreen, Screen, SendScreen
 from flows.session import Session
 from flows.wizard import chart
-from flows.wizard.handlers import current_snapshot, duration_fields
+from flows.wizard.render import current_snapshot
+from flows.wizard.review import duration_fields
 
 _TELEGRAM_KIND = {"image": "photo", "video": "video", "audio": "audio"}
 
@@ -51,6 +55,16 @@ def view_of(screen: Screen) -> View:
     return View(screen.text, [(b.text, b.data or b.url or "") for row in screen.buttons for b in row])
 
 
+def decide(
+    incoming: Incoming, session: Session, ctx: FlowContext, loaded: Loaded, account: AccountView | None
+) -> Outcome:
+    """What the runtime does with an update, minus the database: match, (pretend to) load, decide."""
+    matched = REGISTRY.match(incoming, session)
+    if account is not None:
+        loaded = msgspec.structs.replace(loaded, account=account)
+    return REGISTRY.decide(matched, incoming, session, loaded, ctx)
+
+
 @dataclass
 class Driver:
     """One chat talking to the pure flows."""
@@ -66,17 +80,23 @@ class Driver:
         default_factory=lambda: AccountView(available_kopecks=1_000_000_00, free_left=5, free_quota=5)
     )
     is_admin: bool = False
+    # What the runtime would have loaded for the next update (besides the account).
+    loaded: Loaded = field(default_factory=Loaded)
+    # Fresh characters for the ids the next update creates (the runtime draws them at random).
+    entropy: str = "7K2F9Q00000000AB"
+    last_event: Incoming | None = None
 
     def _handle(self, **kw: Any) -> View:
         incoming = Incoming(
             chat_id=self.chat_id,
             user_id=self.chat_id,
             lang=self.lang,
-            account=self.account,
             is_admin=self.is_admin,
+            entropy=self.entropy,
             **kw,
         )
-        outcome = router.handle(incoming, self.session, self.ctx)
+        self.last_event = incoming
+        outcome = decide(incoming, self.session, self.ctx, self.loaded, self.account)
         self.outcomes.append(outcome)
         session = outcome.session
         for action in outcome.actions:
@@ -171,10 +191,10 @@ async def fill_from_example(
                 view = await act("tap", view.data_for("✅ Продолжить"))
         elif isinstance(spec, EnumField):
             index = [str(v) for v in spec.values].index(str(value))
-            view = await act("tap", _data_ending(view, f":set:{index}"))
+            view = await act("tap", _data_ending(view, f":choose:{index}"))
         elif isinstance(spec, BooleanField):
             if _toggle_is_on(view) != bool(value):
-                view = await act("tap", _data_ending(view, ":tog"))
+                view = await act("tap", _data_ending(view, ":toggle"))
             view = await act("tap", view.data_for("✅ Продолжить"))
         elif isinstance(spec, FileListField):
             for item in value:
@@ -193,7 +213,7 @@ def _data_ending(view: View, suffix: str) -> str:
 
 
 def _toggle_is_on(view: View) -> bool:
-    return any(data.endswith(":tog") and label.startswith("🟢") for label, data in view.buttons)
+    return any(data.endswith(":toggle") and label.startswith("🟢") for label, data in view.buttons)
 
 
 def _as_text(value: Any) -> str:

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from flows.app import REGISTRY
 from flows.export import export
-from flows.menus_chart import menu_chart
 from tests.flows.driver import CATALOG, POLICY
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "flows"
@@ -30,15 +30,9 @@ def test_one_diagram_per_enabled_model_plus_menus_and_index():
     assert {"index.md", "menus.md"} <= set(files)
 
 
-def test_menu_chart_has_every_section_and_no_dead_end():
-    states = {s.id for s in menu_chart().states}
-    assert {
-        "main_menu",
-        "help",
-        "support",
-        "settings",
-        "list_image",
-        "list_free",
-        "model_card",
-        "done",
-    } <= states
+def test_menu_chart_is_generated_from_the_registry():
+    chart = REGISTRY.menus.chart
+    states = set(chart.states_map)
+    assert {"menu", "help", "support", "settings", "browse", "wizard", "balance", "money", "admin"} <= states
+    events = {e for s in chart.states_map.values() for t in s.transitions for e in t.events}
+    assert events == {r.name for r in REGISTRY.routes if r.target is not None}

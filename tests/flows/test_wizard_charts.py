@@ -1,59 +1,118 @@
-"""Every enabled model's chart: no dead ends, guaranteed navigation, nothing unreachable; and each
-model's example drives its wizard to the review with the request Kie would receive."""
+"""Every enabled model's chart: no dead ends, guaranteed navigation, nothing unreachable, every
+transition fired by some values; the buttons each screen shows are the chart's enabled events; and
+each model's example drives its wizard to the review with the request Kie would receive."""
 
-from collections import deque
-
+import msgspec
 import pytest
 
+from flows.book import Book
+from flows.catalog.human import field_label
 from flows.catalog.validate import build_request_input
+from flows.export import mermaid
 from flows.jobs import CreateJob
+from flows.preload import Loaded
+from flows.routing.registry import Request
 from flows.wizard import chart
-from tests.flows.driver import CATALOG, Driver, drive_example
+from flows.wizard.payloads import WizardButton
+from flows.wizard.render import guard_values, review_and_charge
+from tests.flows.charts import dead_ends, edges, fire_everything, unreachable
+from tests.flows.driver import CATALOG, CTX, Driver, drive_example, fill_from_example
 
 ENABLED = CATALOG.enabled()
 IDS = [e.id for e in ENABLED]
-
-
-def _graph(entry):
-    cls = chart.chart_class(entry)
-    edges: dict[str, set[str]] = {}
-    events: dict[str, set[str]] = {}
-    for state in cls.states:
-        edges[state.id] = {t.target.id for t in state.transitions if t.target is not None}
-        events[state.id] = {e for t in state.transitions for e in t.events}
-    return cls, edges, events
+BOOK = Book()
 
 
 @pytest.mark.parametrize("entry", ENABLED, ids=IDS)
 def test_chart_has_no_dead_end_and_no_unreachable_state(entry):
-    cls, edges, events = _graph(entry)
+    cls = BOOK.chart(entry)
     finals = {s.id for s in cls.states if s.final}
     assert finals == set(chart.FINAL_STATES), entry.id
-    # Every non-final state reaches a final state.
-    reverse: dict[str, set[str]] = {s: set() for s in edges}
-    for source, targets in edges.items():
-        for target in targets:
-            reverse[target].add(source)
-    can_finish, queue = set(finals), deque(finals)
-    while queue:
-        for source in reverse[queue.popleft()]:
-            if source not in can_finish:
-                can_finish.add(source)
-                queue.append(source)
-    stuck = sorted(set(edges) - can_finish)
-    assert not stuck, f"{entry.id}: dead-end states {stuck}"
-    # Every state is reachable from the model card.
-    seen, queue = {chart.CARD}, deque([chart.CARD])
-    while queue:
-        for target in edges[queue.popleft()]:
-            if target not in seen:
-                seen.add(target)
-                queue.append(target)
-    assert not sorted(set(edges) - seen), f"{entry.id}: unreachable states {sorted(set(edges) - seen)}"
+    assert not dead_ends(cls, finals), f"{entry.id}: dead-end states"
+    assert not unreachable(cls, chart.CARD), f"{entry.id}: unreachable states"
     # Every input state (and the card, review and settings) has back, cancel and continue.
-    for state in [s for s in edges if chart.field_of(s) or s in (chart.CARD, chart.REVIEW, chart.SETTINGS)]:
+    events: dict[str, set[str]] = {}
+    for source, event, _ in edges(cls):
+        events.setdefault(source, set()).add(event)
+    for state in [s for s in events if chart.field_of(s) or s in (chart.CARD, chart.REVIEW, chart.SETTINGS)]:
         missing = set(chart.NAVIGATION_EVENTS) - events[state]
         assert not missing, f"{entry.id}: state {state!r} lacks {sorted(missing)}"
+
+
+@pytest.mark.parametrize("entry", ENABLED, ids=IDS)
+def test_every_transition_is_fired_by_some_values(entry):
+    """No transition nothing can take: each one fires for some collected values and guard values."""
+    missing = edges(BOOK.chart(entry)) - fire_everything(entry)
+    assert not missing, f"{entry.id}: transitions nothing fires: {sorted(missing)[:5]}"
+
+
+def _expected_events(driver: Driver, entry) -> set[tuple[str, int | None]]:
+    """What the chart allows in the driver's current state, asked of a machine of our own."""
+    snap = driver.snapshot
+    machine, _ = BOOK.machine(entry, dict(snap.values), snap.state)
+    guards = {}
+    if snap.state in (chart.REVIEW, chart.INSUFFICIENT):
+        request = Request(driver.last_event, driver.session, Loaded(account=driver.account), CTX)
+        guards = guard_values(*review_and_charge(request, entry, snap))
+    enabled = {(e.id, None) for e in machine.enabled_events(**guards)}
+    names = chart.ask_order(entry) + chart.advanced_order(entry)
+    for index, name in enumerate(names):
+        if "edit" in {e.id for e in machine.enabled_events(field_name=name, **guards)}:
+            enabled.add(("edit", index))
+    return enabled
+
+
+def _shown_events(driver: Driver) -> set[tuple[str, int | None]]:
+    shown = set()
+    for _, data in driver.view.buttons:
+        if data.startswith("w:"):
+            fields = dict(zip(("version", "event", "arg"), data.split(":")[1:], strict=False))
+            button = msgspec.convert(fields, WizardButton, strict=False)
+            arg = button.arg if button.event == "edit" else None
+            shown.add((button.event, arg))
+    return shown
+
+
+def _normalized(events: set[tuple[str, int | None]]) -> set[tuple[str, int | None]]:
+    # The card's launch and the review's launch are `next` too; "edit" is compared per field.
+    return {e for e in events if e != ("edit", None)}
+
+
+@pytest.mark.parametrize("entry", ENABLED, ids=IDS)
+async def test_screen_buttons_are_the_charts_enabled_events(entry):
+    driver = Driver()
+    seen_states = []
+
+    async def act(kind, value, media="video"):
+        check()
+        if kind == "media":
+            return driver.media(
+                {"image": "photo", "video": "video", "audio": "audio"}[media], file_id=value, duration=5
+            )
+        return driver.tap(value) if kind == "tap" else driver.text(value)
+
+    def check():
+        snap = driver.snapshot
+        if snap is None or snap.state in chart.FINAL_STATES:
+            return
+        seen_states.append(snap.state)
+        assert _shown_events(driver) == _normalized(_expected_events(driver, entry)), (entry.id, snap.state)
+
+    async def current_field():
+        snap = driver.snapshot
+        return chart.field_of(snap.state) if snap else None
+
+    view = driver.command(f"/start m-{entry.slug}")
+    await fill_from_example(entry, dict(entry.examples[0]), act, current_field, view)
+    check()  # the review
+    if driver.view.has("⚙️"):
+        driver.press("⚙️")
+        check()
+        names = chart.advanced_order(entry)
+        if names:
+            driver.press(f"✏️ {field_label(names[0], 'ru')}")
+            check()
+    assert chart.CARD in seen_states and chart.REVIEW in seen_states
 
 
 @pytest.mark.parametrize("entry", ENABLED, ids=IDS)
@@ -71,26 +130,27 @@ async def test_example_walks_to_review_and_submits_exactly_the_example(entry):
     assert driver.snapshot.state == chart.SUBMITTED
 
 
-def test_charts_are_cached_per_schema():
+def test_charts_are_built_once_per_schema():
     entry = ENABLED[0]
-    assert chart.chart_class(entry) is chart.chart_class(entry)
+    assert BOOK.chart(entry) is BOOK.chart(entry)
 
 
 @pytest.mark.parametrize("entry", ENABLED, ids=IDS)
 def test_chart_diagram_snapshot(entry, snapshot):
-    assert chart.mermaid(entry) == snapshot
+    assert mermaid(BOOK.chart(entry)) == snapshot
 
 
 def test_reused_machine_keeps_working_after_a_final_state():
     """Regression: a cached machine that reached `cancelled` stopped its engine and silently ignored
     the next user's `back` on the same model's card."""
+    book = Book()
     entry = CATALOG.get("z-image")
-    machine, model = chart.machine_for(entry, {}, chart.CARD, False)
+    machine, model = book.machine(entry, {}, chart.CARD)
     machine.send("cancel")
     assert model.state == chart.CANCELLED
-    machine, model = chart.machine_for(entry, {}, chart.CARD, False)
+    machine, model = book.machine(entry, {}, chart.CARD)
     machine.send("back")
-    assert model.state == chart.CANCELLED
-    machine, model = chart.machine_for(entry, {}, chart.CARD, False)
+    assert model.state == chart.CLOSED
+    machine, model = book.machine(entry, {}, chart.CARD)
     machine.send("next")
     assert model.state == "f_prompt"

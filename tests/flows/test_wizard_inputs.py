@@ -5,6 +5,7 @@ import msgspec
 
 from flows.incoming import AccountView
 from flows.jobs import CreateJob
+from flows.preload import Loaded
 from flows.wizard import chart
 from tests.flows.driver import CATALOG, Driver
 
@@ -24,7 +25,7 @@ def test_required_text_has_no_continue_until_filled_and_says_so_when_forced():
     d = _open("z-image")
     assert _nav_labels(d.view) == ["⬅️ Назад", "❌ Отмена"]
     version = d.snapshot.version
-    d.tap(f"w{version}:next")  # a forged or raced continue on an empty required step
+    d.tap(f"w:{version}:next")  # a forged or raced continue on an empty required step
     assert d.snapshot.state == "f_prompt"
     assert "обязательный" in d.view.text
 
@@ -68,7 +69,7 @@ def test_numbers_accept_decimal_comma_and_explain_ranges():
         d.press("✅ Продолжить")
     d.press("⚙️")
     d.press("✏️ Стабильность")
-    assert d.snapshot.state == "f_stability"
+    assert d.snapshot.state == "e_stability"  # the edit step: its continue and back lead to the review
     d.text("abc")
     assert "Нужно число" in d.view.text
     d.text("7")
@@ -120,14 +121,10 @@ def test_file_list_collects_an_album_whole_and_enforces_the_limit():
     screens_before = len(d.screens)
     limit = CATALOG.get("google/nano-banana-edit").schema.properties["image_urls"].max_items
     for index in range(limit):
-        pending = index + 1 < limit
-        d._handle(
-            kind="media",
-            media=__import__("flows.incoming", fromlist=["MediaInput"]).MediaInput(
-                kind="photo", file_id=f"A{index}", file_size=1000, media_group_id="album1"
-            ),
-            batch_pending=pending,
-        )
+        # The runtime looked in the inbox: more parts of this album are still waiting.
+        d.loaded = Loaded(album_pending=index + 1 < limit)
+        d.media("photo", file_id=f"A{index}", size=1000, media_group_id="album1")
+    d.loaded = Loaded()
     # One screen for the whole album, not one per photo.
     assert len(d.screens) == screens_before + 1
     assert len(d.snapshot.values["image_urls"]) == limit
@@ -210,7 +207,7 @@ def test_not_enough_money_offers_top_up_and_loses_nothing():
     d.press("✅ Запустить")
     assert "Не хватает" in d.view.text and d.view.has("💳 Пополнить")
     assert not [e for e in d.effects if isinstance(e, CreateJob)]
-    assert d.snapshot.state == chart.REVIEW and d.snapshot.values["prompt"] == "Закат"
+    assert d.snapshot.state == chart.INSUFFICIENT and d.snapshot.values["prompt"] == "Закат"
     d.press("⬅️")
     assert "проверьте и запустите" in d.view.text
 
@@ -259,7 +256,9 @@ def test_double_tap_on_launch_creates_one_job():
 def test_schema_change_under_a_live_session_restarts_at_the_card_with_a_note():
     d = _open("z-image")
     d.text("кот")
-    d.session = msgspec.structs.replace(d.session, flow={**d.session.flow, "schema_hash": "0" * 12})
+    d.session = msgspec.structs.replace(
+        d.session, flow=msgspec.structs.replace(d.session.flow, schema_hash="0" * 12)
+    )
     d.text("ещё текст")
     assert d.snapshot.state == chart.CARD and d.snapshot.values == {}
     assert "обновилась" in d.view.text
@@ -306,13 +305,13 @@ def test_long_option_lists_are_paged_and_keep_the_global_choice():
     d = _open("elevenlabs/text-to-speech-turbo-2-5")
     d.text("Привет, мир")
     assert d.snapshot.state == "f_voice"
-    options = [label for label, data in d.view.buttons if ":set:" in data]
+    options = [label for label, data in d.view.buttons if ":choose:" in data]
     assert len(options) == 18 and options[0].startswith("• ")  # the default is on the first page
     d.press("Дальше ▶️")
-    page_two = [data for _, data in d.view.buttons if ":set:" in data]
-    assert page_two[0].endswith(":set:18")
+    page_two = [data for _, data in d.view.buttons if ":choose:" in data]
+    assert page_two[0].endswith(":choose:18")
     assert d.view.has("◀️") and d.snapshot.state == "f_voice"
-    label = next(label for label, data in d.view.buttons if data.endswith(":set:20"))
+    label = next(label for label, data in d.view.buttons if data.endswith(":choose:20"))
     d.press(label)
     voices = CATALOG.get("elevenlabs/text-to-speech-turbo-2-5").schema.properties["voice"].values
     assert d.snapshot.values["voice"] == voices[20]

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from flows.catalog.validate import build_request_input
-from flows.ids import new_request_id
 from flows.jobs import GenerationRequest
 from integrations.kie.client import RetryPolicy
 from integrations.kie.rate_limit import RateLimit
 from persistence import jobs, ledger, users
+from runtime.ids import new_request_id
 from runtime.jobs import JobsOptions, JobTimings, PollTier
 from tests.fakes.kie import FakeKie
 from tests.fakes.telegram import FakeTelegram

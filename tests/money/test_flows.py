@@ -10,18 +10,28 @@ from typing import Any
 
 import pytest
 
-from flows import router
+from flows.app import REGISTRY
 from flows.context import FlowContext
 from flows.incoming import AccountView, Incoming, MediaInput, PaymentInfo
 from flows.money import common as c
 from flows.money.effects import ApproveTopup, CreateTopup, PayStarsOrder, RejectTopup, SubmitTopup
-from flows.money.lookup import JobView, MoneyLookup, OrderView, TopupView
 from flows.money.stars import stars_for
-from flows.money.wants import wants
+from flows.money.state import TopupFlow
 from flows.outcome import Outcome
+from flows.preload import Loaded
 from flows.screens import AnswerPreCheckout, EditScreen, SendFile, SendInvoice, SendScreen
 from flows.session import Session
-from tests.flows.driver import CATALOG, POLICY
+from flows.views import JobView, OrderView, TopupView
+from flows.wizard.snapshot import WizardSnapshot
+from tests.flows.driver import CATALOG, POLICY, Driver, decide
+
+BALANCE, TOPUP, HISTORY, TOPUP_STARS, TOPUP_RESUME = (
+    "m:balance",
+    "top:start",
+    "m:history",
+    "top:stars",
+    "top:resume",
+)
 
 NOW = dt.datetime(2026, 5, 12, 11, 0, tzinfo=dt.UTC)
 CTX = FlowContext(
@@ -41,7 +51,7 @@ class Chat:
     user_id: int = 501
     is_admin: bool = False
     session: Session = field(default_factory=lambda: Session(control_message_id=10))
-    lookup: MoneyLookup = field(default_factory=MoneyLookup)
+    lookup: Loaded = field(default_factory=Loaded)
     outcomes: list[Outcome] = field(default_factory=list)
 
     def handle(self, **kw: Any) -> Outcome:
@@ -50,12 +60,12 @@ class Chat:
             user_id=self.user_id,
             is_admin=self.is_admin,
             username="anna",
-            account=AccountView(available_kopecks=123_45, free_left=3, free_quota=5),
-            lookup=self.lookup,
+            entropy="4K7Q2M0000000000",
             **kw,
         )
-        assert wants(incoming, self.session) is not None
-        outcome = router.handle(incoming, self.session, CTX)
+        assert REGISTRY.match(incoming, self.session).needs is not None
+        account = AccountView(available_kopecks=123_45, free_left=3, free_quota=5)
+        outcome = decide(incoming, self.session, CTX, self.lookup, account)
         self.outcomes.append(outcome)
         self.session = outcome.session
         return outcome
@@ -116,20 +126,20 @@ def test_amounts_as_typed(typed, kopecks):
 
 
 def test_balance_screen_shows_money_quota_pending_and_a_way_back():
-    chat = Chat(lookup=MoneyLookup(pending=(request(),)))
-    outcome = chat.tap(c.BALANCE)
+    chat = Chat(lookup=Loaded(pending=(request(),)))
+    outcome = chat.tap(BALANCE)
     text = last_text(outcome)
     assert "123,45 ₽" in text and "осталось 3 из 5" in text and "T-4K7Q2M" in text
     labels = buttons(outcome)
-    assert labels["💳 Пополнить"] == c.TOPUP and "🗂 История" in labels and "🏠 В меню" in labels
+    assert labels["💳 Пополнить"] == TOPUP and "🗂 История" in labels and "🏠 В меню" in labels
     assert labels["❌ Отменить T-4K7Q2M"] == "top:x:T-4K7Q2M"
 
 
 def test_topup_wrong_amount_keeps_the_step_then_details_with_a_code():
     chat = Chat()
-    chat.tap(c.TOPUP)
+    chat.tap(TOPUP)
     outcome = chat.text("12")
-    assert "от 50 ₽" in last_text(outcome) and chat.session.flow["step"] == "amount"
+    assert "от 50 ₽" in last_text(outcome) and chat.session.flow.step == "amount"
     outcome = chat.text("750")
     (effect,) = outcome.effects
     assert isinstance(effect, CreateTopup) and effect.amount_kopecks == 750_00
@@ -138,7 +148,7 @@ def test_topup_wrong_amount_keeps_the_step_then_details_with_a_code():
     assert "Я оплатил" in buttons(outcome)
     # A screenshot on that step is kept and goes to every admin with the request.
     chat.handle(kind="media", media=MediaInput(kind="photo", file_id="SHOT"))
-    chat.lookup = MoneyLookup(topup=request("open", id=effect.topup_id, amount_kopecks=750_00))
+    chat.lookup = Loaded(topup=request("open", id=effect.topup_id, amount_kopecks=750_00))
     outcome = chat.tap(f"top:paid:{effect.topup_id}")
     assert outcome.effects == (SubmitTopup(effect.topup_id, "SHOT"),)
     files = [a for a in outcome.actions if isinstance(a, SendFile)]
@@ -156,21 +166,21 @@ def test_topup_wrong_amount_keeps_the_step_then_details_with_a_code():
 
 
 def test_admin_approve_decides_once_on_a_locked_row():
-    admin = Chat(user_id=900001, is_admin=True, lookup=MoneyLookup(topup=request()))
+    admin = Chat(user_id=900001, is_admin=True, lookup=Loaded(topup=request()))
     outcome = admin.tap("tp:ok:T-4K7Q2M", message_id=77)
     assert outcome.effects == (ApproveTopup("T-4K7Q2M", 900001),)
     told = [a for a in outcome.actions if isinstance(a, SendScreen) and a.chat_id == 501]
     assert "Баланс пополнен на 500 ₽" in told[0].screen.text
     # The second tap (or the second admin) sees the row already approved: nothing happens again.
     done = request("approved", decided_by=900001, decided_by_name="boss")
-    second = Chat(user_id=900002, is_admin=True, lookup=MoneyLookup(topup=done))
+    second = Chat(user_id=900002, is_admin=True, lookup=Loaded(topup=done))
     outcome = second.tap("tp:ok:T-4K7Q2M", message_id=78)
     assert outcome.effects == ()
     assert "уже подтверждена" in last_text(outcome) and "@boss" in last_text(outcome)
 
 
 def test_admin_reject_asks_a_reason_then_tells_the_user():
-    admin = Chat(user_id=900001, is_admin=True, lookup=MoneyLookup(topup=request()))
+    admin = Chat(user_id=900001, is_admin=True, lookup=Loaded(topup=request()))
     outcome = admin.tap("tp:no:T-4K7Q2M", message_id=77)
     assert "Перевод не найден" in buttons(outcome)
     outcome = admin.text("Нет такого перевода")
@@ -180,7 +190,7 @@ def test_admin_reject_asks_a_reason_then_tells_the_user():
 
 
 def test_expired_request_is_not_approved():
-    admin = Chat(user_id=900001, is_admin=True, lookup=MoneyLookup(topup=request("expired")))
+    admin = Chat(user_id=900001, is_admin=True, lookup=Loaded(topup=request("expired")))
     outcome = admin.tap("tp:ok:T-4K7Q2M", message_id=77)
     assert outcome.effects == () and "истекла" in last_text(outcome)
 
@@ -192,7 +202,7 @@ def test_stars_pack_invoice_and_pre_checkout_checks():
     assert invoice.stars == stars_for(500_00, CTX) == 385 and invoice.payload.startswith("S-")
     assert stars_for(1, CTX) == 1
     order = OrderView(invoice.payload, 501, 500_00, 385, "open")
-    chat.lookup = MoneyLookup(order=order)
+    chat.lookup = Loaded(order=order)
 
     def answer(total: int, currency: str = "XTR") -> AnswerPreCheckout:
         payment = PaymentInfo(currency, total, invoice.payload, query_id="q1")
@@ -205,7 +215,7 @@ def test_stars_pack_invoice_and_pre_checkout_checks():
     payment = PaymentInfo("XTR", 385, invoice.payload, charge_id="ch1")
     outcome = chat.handle(kind="payment", payment=payment)
     assert outcome.effects == (PayStarsOrder(invoice.payload, 501, "ch1", 500_00),)
-    chat.lookup = MoneyLookup(order=order, order_charged=True)
+    chat.lookup = Loaded(order=order, order_charged=True)
     assert chat.handle(kind="payment", payment=payment).effects == ()
 
 
@@ -213,22 +223,18 @@ def test_history_reopens_results_by_file_id_or_says_they_are_gone():
     job = JobView(
         "R-7K2F9Q", 501, "google/imagen4-fast", 12_00, "succeeded", False, NOW, result_file_ids=("F1",)
     )
-    chat = Chat(lookup=MoneyLookup(jobs=(job,)))
-    outcome = chat.tap(c.HISTORY)
+    chat = Chat(lookup=Loaded(jobs=(job,)))
+    outcome = chat.tap(HISTORY)
     assert "R-7K2F9Q" in last_text(outcome) and "12 ₽" in last_text(outcome)
-    chat.lookup = MoneyLookup(job=job)
+    chat.lookup = Loaded(job=job)
     outcome = chat.tap("h:R-7K2F9Q")
     files = [a for a in outcome.actions if isinstance(a, SendFile)]
     assert [(f.kind, f.file_id) for f in files] == [("photo", "F1")]
     assert buttons(outcome)["🔁 Сделать ещё раз"] == "r:R-7K2F9Q"
-    chat.lookup = MoneyLookup(
-        job=JobView("R-7K2F9Q", 501, "google/imagen4-fast", 12_00, "succeeded", False, NOW)
-    )
+    chat.lookup = Loaded(job=JobView("R-7K2F9Q", 501, "google/imagen4-fast", 12_00, "succeeded", False, NOW))
     assert "больше недоступен" in last_text(chat.tap("h:R-7K2F9Q"))
     # Another user's job is not shown.
-    chat.lookup = MoneyLookup(
-        job=JobView("R-7K2F9Q", 999, "google/imagen4-fast", 12_00, "succeeded", False, NOW)
-    )
+    chat.lookup = Loaded(job=JobView("R-7K2F9Q", 999, "google/imagen4-fast", 12_00, "succeeded", False, NOW))
     assert not [a for a in chat.tap("h:R-7K2F9Q").actions if isinstance(a, SendFile)]
 
 
@@ -236,20 +242,20 @@ def test_non_admin_gets_no_admin_panel_and_blocked_user_gets_a_notice():
     chat = Chat()
     assert "Такой команды нет" in last_text(chat.command("admin"))
     assert chat.tap("tp:ok:T-4K7Q2M").effects == ()
-    blocked = Chat(lookup=MoneyLookup(blocked=True))
+    blocked = Chat(lookup=Loaded(blocked=True))
     outcome = blocked.tap("c:anything")
     assert outcome.effects == () and "ограничен" in last_text(outcome)
 
 
 def test_every_money_screen_has_a_way_back_and_short_callback_data():
-    chat = Chat(lookup=MoneyLookup(pending=(request(),)))
-    admin = Chat(user_id=900001, is_admin=True, lookup=MoneyLookup(topup=request(), pending=(request(),)))
+    chat = Chat(lookup=Loaded(pending=(request(),)))
+    admin = Chat(user_id=900001, is_admin=True, lookup=Loaded(topup=request(), pending=(request(),)))
     outcomes = [
-        chat.tap(c.BALANCE),
-        chat.tap(c.TOPUP),
-        chat.tap(c.TOPUP_STARS),
+        chat.tap(BALANCE),
+        chat.tap(TOPUP),
+        chat.tap(TOPUP_STARS),
         chat.tap("st:100"),
-        chat.tap(c.HISTORY),
+        chat.tap(HISTORY),
         chat.command("paysupport"),
         chat.tap("top:a:10000"),
         admin.command("admin"),
@@ -276,13 +282,17 @@ def test_texts_have_the_same_keys_in_ru_and_en():
 
 
 def test_resume_returns_to_the_wizard_with_the_input_kept():
-    from flows.wizard.handlers import open_card
-
-    entry = next(e for e in CATALOG.enabled() if e.id == "google/imagen4-fast")
-    incoming = Incoming(kind="callback", chat_id=501, user_id=501, callback_id="x", callback_data="c:x")
-    wizard = open_card(incoming, Session(control_message_id=10), CTX, entry).session
+    driver = Driver(chat_id=501)
+    driver.command("/start m-google-imagen4-fast")
+    driver.press("🚀")
+    driver.text("кот в шляпе")
+    wizard = driver.session
     chat = Chat(session=wizard)
-    chat.tap(c.TOPUP)
-    assert chat.session.place == c.PLACE and chat.session.flow["resume"]["flow"] == wizard.flow
-    chat.tap(c.TOPUP_RESUME)
-    assert chat.session.place == "wizard" and chat.session.flow["model_id"] == entry.id
+    chat.tap(TOPUP)
+    flow = chat.session.flow
+    assert chat.session.place == c.PLACE and isinstance(flow, TopupFlow)
+    assert flow.resume is not None and flow.resume.values == wizard.flow.values
+    chat.tap(TOPUP_RESUME)
+    snap = chat.session.flow
+    assert chat.session.place == "wizard" and isinstance(snap, WizardSnapshot)
+    assert snap.model_id == "google/imagen4-fast" and snap.values["prompt"] == "кот в шляпе"

@@ -1,28 +1,12 @@
-"""What the money flows need to know before they decide, as plain data.
-
-Flows are pure: `wants()` (flows/money/wants.py) names what an update needs, the runtime
-(runtime/money.py) loads it in the update's transaction — locking the top-up request or Stars order
-the update acts on, so two admins tapping at once are decided one after the other — and passes it in
-`Incoming.lookup`.
-"""
+"""Read-only views of stored rows that screens show (top-ups, Stars orders, operations, jobs, users,
+admin figures), as plain data. The runtime fills them in `flows.preload.Loaded`."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import msgspec
-
-
-class Want(msgspec.Struct, frozen=True):
-    account: bool = False  # pending top-ups and recent operations (the balance screen)
-    jobs: bool = False  # recent generations (history)
-    topup_id: str | None = None  # lock and load this transfer request
-    order_id: str | None = None  # lock and load this Stars order
-    charge_id: str | None = None  # the Stars order paid with this charge
-    stats: bool = False  # admin panel numbers
-    pending: bool = False  # every top-up request waiting for an admin
-    user_ref: str | None = None  # "123456" or "@name": an admin's search
-    job_id: str | None = None  # a request id (history item or admin search)
 
 
 class TopupView(msgspec.Struct, frozen=True):
@@ -69,6 +53,9 @@ class JobView(msgspec.Struct, frozen=True):
     result_file_ids: tuple[str, ...] = ()
     hold_status: str | None = None  # held, captured, released; None without a hold
     refunded_by_admin: bool = False
+    # The wizard's values and file refs ("🔁 Сделать ещё раз" starts from them).
+    values: dict[str, Any] = {}
+    files: dict[str, Any] = {}
 
 
 class UserView(msgspec.Struct, frozen=True):
@@ -92,16 +79,3 @@ class AdminStats(msgspec.Struct, frozen=True):
     open_holds_kopecks: int
     pending_topups: int
     kie_credits: float | None = None  # None: Kie did not answer in time
-
-
-class MoneyLookup(msgspec.Struct, frozen=True):
-    blocked: bool = False
-    pending: tuple[TopupView, ...] = ()  # the user's waiting requests, or all of them for an admin
-    operations: tuple[OperationView, ...] = ()
-    jobs: tuple[JobView, ...] = ()
-    topup: TopupView | None = None
-    order: OrderView | None = None
-    order_charged: bool = False  # the charge of this update was already credited
-    user: UserView | None = None
-    job: JobView | None = None
-    stats: AdminStats | None = None

@@ -1,23 +1,18 @@
-"""Menu screens: main menu, help, support, settings, and the error screen of the error boundary."""
+"""Menu screens: main menu, help, support, settings, hints, and the error screen of the error boundary."""
 
 from __future__ import annotations
 
 import html
 
 from flows.context import FlowContext
+from flows.menus import browse
+from flows.menus.payloads import ChooseLanguage, OpenFree, OpenHelp, OpenMenu, OpenSettings, OpenSupport
+from flows.money.payloads import OpenBalance, OpenHistory
 from flows.screens import Button, Screen
 from flows.texts import t
 
-# Callback data of global navigation: valid on any message, so never stale.
-MENU = "m:menu"
-HELP = "m:help"
-SUPPORT = "m:support"
-SETTINGS = "m:settings"
-LANG_PREFIX = "lang:"
-# The money section (balance, top-up) answers these.
-BALANCE = "m:balance"
-TOPUP = "top:start"
-HISTORY = "m:history"
+MENU = OpenMenu().data()
+SUPPORT = OpenSupport().data()
 
 
 def back_to_menu_row(lang: str) -> tuple[Button, ...]:
@@ -27,8 +22,6 @@ def back_to_menu_row(lang: str) -> tuple[Button, ...]:
 def main_menu(lang: str, ctx: FlowContext | None = None, *, notice: str | None = None) -> Screen:
     """Categories that have models, the free section, then help, settings and support.
     Only sections that work are shown."""
-    from flows import browse
-
     text = t(lang, "menu.title")
     if notice:
         text = f"{notice}\n\n{text}"
@@ -40,11 +33,19 @@ def main_menu(lang: str, ctx: FlowContext | None = None, *, notice: str | None =
         ]
         rows += [tuple(categories[i : i + 2]) for i in range(0, len(categories), 2)]
         if ctx.catalog is not None and ctx.catalog.free():
-            rows.append((Button(t(lang, "menu.free"), data=f"{browse.FREE_PREFIX}0"),))
+            rows.append((Button(t(lang, "menu.free"), data=OpenFree().data()),))
     rows.append(
-        (Button(t(lang, "balance.button"), data=BALANCE), Button(t(lang, "history.button"), data=HISTORY))
+        (
+            Button(t(lang, "balance.button"), data=OpenBalance().data()),
+            Button(t(lang, "history.button"), data=OpenHistory().data()),
+        )
     )
-    rows.append((Button(t(lang, "menu.help"), data=HELP), Button(t(lang, "menu.settings"), data=SETTINGS)))
+    rows.append(
+        (
+            Button(t(lang, "menu.help"), data=OpenHelp().data()),
+            Button(t(lang, "menu.settings"), data=OpenSettings().data()),
+        )
+    )
     rows.append((Button(t(lang, "menu.support"), data=SUPPORT),))
     return Screen(text=text, buttons=tuple(rows))
 
@@ -81,8 +82,8 @@ def settings_screen(lang: str) -> Screen:
         text=t(lang, "settings.text", language=t(lang, "settings.language_name")),
         buttons=(
             (
-                Button(t(lang, "settings.language_ru"), data=f"{LANG_PREFIX}ru"),
-                Button(t(lang, "settings.language_en"), data=f"{LANG_PREFIX}en"),
+                Button(t(lang, "settings.language_ru"), data=ChooseLanguage("ru").data()),
+                Button(t(lang, "settings.language_en"), data=ChooseLanguage("en").data()),
             ),
             back_to_menu_row(lang),
         ),
@@ -100,3 +101,16 @@ def error_screen(lang: str, request_id: str) -> Screen:
 
 def hint_screen(lang: str, hint_key: str) -> Screen:
     return Screen(text=t(lang, hint_key), buttons=(back_to_menu_row(lang),))
+
+
+def place_screen(place: str, lang: str, ctx: FlowContext) -> Screen:
+    """What the user sees at a plain menu place (after a stale tap, a finished wizard…)."""
+    match place:
+        case "help":
+            return help_screen(lang)
+        case "support":
+            return support_screen(lang, ctx)
+        case "settings":
+            return settings_screen(lang)
+        case _:
+            return main_menu(lang, ctx)

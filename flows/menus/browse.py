@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flows.catalog.human import model_title
-from flows.catalog.pricing import card_price_text, price_summary
+from flows.catalog.pricing import card_price_text
 from flows.catalog.types import ModelEntry
 from flows.context import FlowContext
+from flows.menus.payloads import OpenCategory, OpenFree, OpenMenu
 from flows.screens import Button, Screen
 from flows.texts import t
+from flows.wizard.payloads import OpenCard
 
 PAGE_SIZE = 8
 CATEGORIES = (
@@ -16,17 +18,14 @@ CATEGORIES = (
     ("audio", "menu.audio"),
     ("utility", "menu.tools"),
 )
-CATEGORY_PREFIX = "cat:"
-FREE_PREFIX = "free:"
-CARD_PREFIX = "c:"
 
 
 def card_data(entry: ModelEntry) -> str:
-    return f"{CARD_PREFIX}{entry.slug}"
+    return OpenCard(entry.slug).data()
 
 
 def category_data(model_type: str, page: int = 0) -> str:
-    return f"{CATEGORY_PREFIX}{model_type}:{page}"
+    return OpenCategory(model_type, page).data()  # type: ignore[arg-type]
 
 
 def available_categories(ctx: FlowContext) -> list[tuple[str, str]]:
@@ -37,7 +36,7 @@ def available_categories(ctx: FlowContext) -> list[tuple[str, str]]:
 
 
 def price_label(entry: ModelEntry, ctx: FlowContext) -> str:
-    return card_price_text(price_summary(entry, ctx.policy))
+    return card_price_text(ctx.book.price_summary(entry, ctx.policy))
 
 
 def model_button(entry: ModelEntry, lang: str, ctx: FlowContext) -> Button:
@@ -64,8 +63,6 @@ def _paged(
 
 
 def category_screen(model_type: str, page: int, lang: str, ctx: FlowContext) -> Screen:
-    from flows import menus
-
     name_key = dict(CATEGORIES).get(model_type, "menu.tools")
     entries = ctx.catalog.by_type(model_type) if ctx.catalog else []
     rows, footer = _paged(entries, page, lang, ctx, lambda p: category_data(model_type, p))
@@ -74,15 +71,13 @@ def category_screen(model_type: str, page: int, lang: str, ctx: FlowContext) -> 
         text += "\n\n" + t(lang, "browse.empty")
     if footer:
         text += f"\n{footer}"
-    return Screen(text=text, buttons=(*rows, (Button(t(lang, "nav.back"), data=menus.MENU),)))
+    return Screen(text=text, buttons=(*rows, (Button(t(lang, "nav.back"), data=OpenMenu().data()),)))
 
 
 def free_screen(page: int, lang: str, ctx: FlowContext) -> Screen:
-    from flows import menus
-
     entries = ctx.catalog.free() if ctx.catalog else []
-    rows, footer = _paged(entries, page, lang, ctx, lambda p: f"{FREE_PREFIX}{p}")
+    rows, footer = _paged(entries, page, lang, ctx, lambda p: OpenFree(p).data())
     text = t(lang, "browse.free", quota=ctx.policy.free_daily_quota if ctx.policy else 0)
     if footer:
         text += f"\n{footer}"
-    return Screen(text=text, buttons=(*rows, (Button(t(lang, "nav.back"), data=menus.MENU),)))
+    return Screen(text=text, buttons=(*rows, (Button(t(lang, "nav.back"), data=OpenMenu().data()),)))

@@ -1,0 +1,47 @@
+"""What a route must have loaded before it decides, and what the runtime loaded for it.
+
+Flows are pure: a route's `needs(...)` names what the update needs (like aiogram-dialog's getters),
+the runtime loads exactly that in the update's transaction — locking the top-up request or Stars
+order the update acts on, so two admins tapping at once are decided one after the other — and the
+route's handler reads it from `Loaded`. The user's money and blocked flag come with every update
+(one statement), so they are always there.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from flows.incoming import AccountView
+from flows.views import AdminStats, JobView, OperationView, OrderView, TopupView, UserView
+
+
+class Needs(msgspec.Struct, frozen=True):
+    account: bool = False  # the user's waiting top-ups and recent operations (the balance screen)
+    jobs: bool = False  # the user's recent generations (history)
+    topup_id: str | None = None  # lock and load this transfer request
+    order_id: str | None = None  # lock and load this Stars order
+    charge_id: str | None = None  # whether this Stars charge was already credited
+    stats: bool = False  # admin panel figures
+    pending: bool = False  # every top-up request waiting for an admin
+    user_ref: str | None = None  # "123456" or "@name": an admin's search
+    job_id: str | None = None  # a request id (history item, repeat, cancel, admin search)
+    album: str | None = None  # a media group: are more of its parts still waiting in the inbox?
+
+
+NOTHING = Needs()
+
+
+class Loaded(msgspec.Struct, frozen=True):
+    account: AccountView = AccountView()
+    blocked: bool = False
+    # More parts of the same album are already waiting: record this one without a new screen.
+    album_pending: bool = False
+    pending: tuple[TopupView, ...] = ()  # the user's waiting requests, or all of them for an admin
+    operations: tuple[OperationView, ...] = ()
+    jobs: tuple[JobView, ...] = ()
+    topup: TopupView | None = None
+    order: OrderView | None = None
+    order_charged: bool = False  # the charge of this update was already credited
+    user: UserView | None = None
+    job: JobView | None = None
+    stats: AdminStats | None = None

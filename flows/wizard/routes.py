@@ -1,0 +1,50 @@
+"""The wizard's routes: a model card opened from a list, a deep link or a repeat; its buttons; the
+messages typed at its steps."""
+
+from __future__ import annotations
+
+from flows.incoming import Incoming
+from flows.menus.screens import main_menu
+from flows.outcome import Outcome, show
+from flows.preload import NOTHING, Needs
+from flows.routing.registry import Declaration, OnCallback, OnCommand, OnMessage, Request, Route
+from flows.session import Session
+from flows.texts import t
+from flows.wizard.flow import WizardFlow, leave
+from flows.wizard.messages import on_message
+from flows.wizard.payloads import OpenCard, WizardButton
+from flows.wizard.render import PLACE
+
+DEEP_LINK_PREFIX = "m-"
+
+
+def _album_needs(event: Incoming, payload: object, session: Session) -> Needs:
+    media = event.media
+    return Needs(album=media.media_group_id) if media is not None and media.media_group_id else NOTHING
+
+
+def declarations(flow: WizardFlow) -> tuple[Declaration, ...]:
+    def open_model(req: Request, slug: str) -> Outcome:
+        catalog = req.ctx.catalog
+        entry = catalog.by_slug(slug) if catalog is not None else None
+        if entry is not None and entry.enabled:
+            return flow.open_card(req, entry)
+        lang = req.event.lang
+        screen = main_menu(lang, req.ctx, notice=t(lang, "browse.unknown_model"))
+        return show(req.event, leave(req.session, "menu"), screen)
+
+    open_card = Route(
+        "open_card", lambda req: open_model(req, req.payload.slug), target=PLACE, label="a model from a list"
+    )
+    deep_link = Route(
+        "deep_link",
+        lambda req: open_model(req, req.event.args[len(DEEP_LINK_PREFIX) :]),
+        target=PLACE,
+        label="/start m-<slug>",
+    )
+    return (
+        OnCallback(OpenCard, open_card),
+        OnCommand(("start",), deep_link, args_prefix=DEEP_LINK_PREFIX),
+        OnCallback(WizardButton, Route("wizard_button", flow.on_button)),
+        OnMessage(PLACE, Route("wizard_input", lambda req: on_message(flow, req), needs=_album_needs)),
+    )

@@ -1,0 +1,173 @@
+"""One input step: what is needed, a line of example, the value buttons and the navigation row."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from flows.catalog.human import enum_label, field_hint, field_label, model_example, model_title
+from flows.catalog.types import (
+    BooleanField,
+    EnumField,
+    Field,
+    FileField,
+    FileListField,
+    IntegerField,
+    ModelEntry,
+    NumberField,
+    TextField,
+    UrlField,
+)
+from flows.catalog.validate import field_default, is_set, required_fields
+from flows.screens import Button, Screen
+from flows.texts import t
+from flows.wizard import chart
+from flows.wizard.chart import ENUM_PAGE
+from flows.wizard.screens.common import (
+    MB,
+    display_value,
+    error_line,
+    kinds_text,
+    nav_row,
+    visible_steps,
+    wdata,
+)
+from flows.wizard.snapshot import WizardSnapshot
+
+
+def _constraint(spec: Field, lang: str) -> str | None:
+    if isinstance(spec, TextField) and spec.max_length:
+        return t(lang, "step.limit_text", max=spec.max_length)
+    if isinstance(spec, IntegerField | NumberField) and spec.minimum is not None and spec.maximum is not None:
+        low, high = (_num(spec.minimum), _num(spec.maximum))
+        return t(lang, "step.range", min=low, max=high)
+    return None
+
+
+def _num(value: float | int) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+def _action(spec: Field, lang: str) -> str:
+    if isinstance(spec, EnumField):
+        return t(lang, "step.do_choose")
+    if isinstance(spec, BooleanField):
+        return t(lang, "step.do_toggle")
+    if isinstance(spec, IntegerField | NumberField):
+        return t(lang, "step.do_number")
+    if isinstance(spec, FileField):
+        return t(lang, "step.do_file", kinds=kinds_text(spec.accept, lang), max_mb=spec.max_bytes // MB)
+    if isinstance(spec, FileListField):
+        return t(lang, "step.do_files", kinds=kinds_text(spec.accept, lang), max_items=spec.max_items or "∞")
+    if isinstance(spec, UrlField):
+        return t(lang, "step.do_url")
+    return t(lang, "step.do_text")
+
+
+def _example_value(entry: ModelEntry, name: str, lang: str) -> str | None:
+    if name == "prompt":
+        # The card's example is written for people, in their language.
+        example = model_example(entry.id, lang)
+        if example:
+            return html.escape(example)
+    for example in entry.examples:
+        value = example.get(name)
+        if isinstance(value, str) and value and not value.startswith("http"):
+            return html.escape(value if len(value) <= 160 else value[:159] + "…")
+    return None
+
+
+def step_screen(
+    entry: ModelEntry, snap: WizardSnapshot, name: str, lang: str, enabled: frozenset[str]
+) -> Screen:
+    spec = entry.schema.properties[name]
+    title = html.escape(model_title(entry.id, lang))
+    steps = visible_steps(entry, snap.values)
+    if chart.is_edit(snap.state) or name not in steps:
+        header = t(lang, "step.header_edit", title=title)
+    else:
+        header = t(lang, "step.header", title=title, n=steps.index(name) + 1, total=len(steps))
+    required = name in required_fields(entry, snap.values)
+    lines = [header, ""]
+    problem = error_line(snap, lang)
+    if problem:
+        lines += [problem, ""]
+    tag = t(lang, "step.required") if required else t(lang, "step.optional")
+    lines.append(f"<b>{html.escape(field_label(name, lang))}</b> · {tag}")
+    hint = field_hint(name, lang)
+    if hint:
+        lines.append(html.escape(hint))
+    constraint = _constraint(spec, lang)
+    if constraint:
+        lines.append(constraint)
+    if isinstance(spec, FileListField):
+        count = len(snap.values.get(name) or ())
+        key = "step.files_count" if spec.max_items else "step.files_count_open"
+        lines.append(t(lang, key, count=count, max=spec.max_items))
+    elif not isinstance(spec, EnumField | BooleanField):
+        value = snap.values.get(name)
+        if is_set(value):
+            lines.append(t(lang, "step.current", value=display_value(name, spec, value, lang)))
+        elif field_default(spec) is not None:
+            lines.append(t(lang, "step.default", value=display_value(name, spec, field_default(spec), lang)))
+    example = _example_value(entry, name, lang)
+    if example and isinstance(spec, TextField):
+        lines.append(t(lang, "step.example", example=example))
+    lines.append("")
+    lines.append(_action(spec, lang))
+    if not required and not is_set(snap.values.get(name)):
+        lines.append(t(lang, "step.skip"))
+    rows: list[tuple[Button, ...]] = []
+    if isinstance(spec, EnumField) and "choose" in enabled:
+        rows += _enum_rows(snap, name, spec, lang, enabled)
+    elif isinstance(spec, BooleanField) and "toggle" in enabled:
+        current = snap.values.get(name)
+        if current is None:
+            current = bool(spec.default)
+        mark = "🟢" if current else "⚪️"
+        label = t(lang, "value.yes") if current else t(lang, "value.no")
+        rows.append(
+            (Button(t(lang, "step.toggle", mark=mark, label=label.capitalize()), data=wdata(snap, "toggle")),)
+        )
+    elif isinstance(spec, FileListField) and "clear" in enabled:
+        rows.append((Button(t(lang, "step.clear_files"), data=wdata(snap, "clear")),))
+    rows.append(nav_row(snap, lang, enabled))
+    return Screen(text="\n".join(lines), buttons=tuple(rows))
+
+
+def enum_page_of(snap: WizardSnapshot, name: str, spec: EnumField) -> int:
+    """The page shown: the one the user turned to, else the one holding the current value."""
+    if snap.enum_page is not None and snap.enum_page[0] == name:
+        return snap.enum_page[1]
+    current: Any = snap.values.get(name, spec.default)
+    values = [str(v) for v in spec.values]
+    return values.index(str(current)) // ENUM_PAGE if current is not None and str(current) in values else 0
+
+
+def _enum_rows(
+    snap: WizardSnapshot, name: str, spec: EnumField, lang: str, enabled: frozenset[str]
+) -> list[tuple[Button, ...]]:
+    current = snap.values.get(name, spec.default)
+    pages = -(-len(spec.values) // ENUM_PAGE)
+    page = min(max(enum_page_of(snap, name, spec), 0), pages - 1)
+    first = page * ENUM_PAGE
+    shown = list(enumerate(spec.values))[first : first + ENUM_PAGE]
+    labels = [enum_label(name, value, lang) for _, value in shown]
+    longest = max(len(label) for label in labels)
+    per_row = 3 if longest <= 8 else 2 if longest <= 16 else 1
+    buttons = [
+        Button(
+            ("• " if current is not None and str(value) == str(current) else "") + label,
+            data=wdata(snap, "choose", index),
+        )
+        for (index, value), label in zip(shown, labels, strict=True)
+    ]
+    rows = [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+    if pages > 1 and "page" in enabled:
+        turn = []
+        if page > 0:
+            turn.append(Button(t(lang, "browse.prev"), data=wdata(snap, "page", page - 1)))
+        if page + 1 < pages:
+            turn.append(Button(t(lang, "browse.next"), data=wdata(snap, "page", page + 1)))
+        rows.append(tuple(turn))
+    return rows

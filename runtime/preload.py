@@ -1,0 +1,147 @@
+"""Loading what a route needs before it decides (`flows.preload.Needs` → `Loaded`), inside the
+update's transaction. The row an action changes is locked first (session → request/order → ledger,
+everywhere), so two admins tapping at once are decided one after the other."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+from flows.ids import normalize_request_id
+from flows.incoming import AccountView, Incoming
+from flows.preload import Loaded, Needs
+from flows.views import AdminStats, JobView, OperationView, OrderView, TopupView, UserView
+from persistence import history as queries
+from persistence import inbox, ledger, topups
+
+log = logging.getLogger(__name__)
+
+KIE_BALANCE_TIMEOUT = 2.0
+MAX_OPERATIONS = 10
+
+KieBalance = Callable[[], Awaitable[float]]
+
+
+class Preloader:
+    """Holds the one I/O handle the admin figures need (Kie's credit balance); the app sets it."""
+
+    def __init__(self, kie_balance: KieBalance | None = None) -> None:
+        self.kie_balance = kie_balance
+
+    async def load(
+        self,
+        conn: asyncpg.Connection,
+        event: Incoming,
+        needs: Needs,
+        *,
+        account: AccountView,
+        blocked: bool,
+        chat_key: int,
+        update_id: int,
+    ) -> Loaded:
+        found: dict[str, Any] = {"account": account, "blocked": blocked}
+        if needs.album:
+            found["album_pending"] = await inbox.more_of_album_waiting(conn, chat_key, update_id, needs.album)
+        if needs.topup_id:
+            found["topup"] = _topup(await topups.lock(conn, needs.topup_id))
+        if needs.order_id:
+            order = _order(await topups.lock_order(conn, needs.order_id[:64]))
+            found["order"] = order
+            if order is not None and event.is_admin and event.kind == "callback":
+                found["user"] = await user_view(conn, await queries.find_user(conn, str(order.user_id)))
+        if needs.charge_id:
+            found["order_charged"] = await topups.charged(conn, needs.charge_id)
+        if needs.account:
+            found["pending"] = tuple(TopupView(**dict(r)) for r in await topups.waiting(conn, event.user_id))
+            found["operations"] = await operations(conn, event.user_id)
+        if needs.jobs:
+            found["jobs"] = tuple(_job(r) for r in await queries.user_jobs(conn, event.user_id))
+        if needs.job_id:
+            request_id = normalize_request_id(needs.job_id)
+            found["job"] = _job(await queries.job(conn, request_id)) if request_id else None
+        if event.is_admin:
+            if needs.user_ref:
+                found["user"] = await user_view(conn, await queries.find_user(conn, needs.user_ref))
+            if needs.pending:
+                found["pending"] = tuple(TopupView(**dict(r)) for r in await topups.waiting(conn))
+            if needs.stats:
+                found["stats"] = await admin_stats(conn, self._kie)
+        return Loaded(**found)
+
+    async def _kie(self) -> float | None:
+        if self.kie_balance is None:
+            return None
+        try:
+            return await asyncio.wait_for(self.kie_balance(), KIE_BALANCE_TIMEOUT)
+        except Exception as exc:  # a display value: the panel shows "—"
+            log.info("Kie credit balance unavailable: %s", type(exc).__name__)
+            return None
+
+
+def _topup(row: asyncpg.Record | None) -> TopupView | None:
+    return TopupView(**dict(row)) if row is not None else None
+
+
+def _order(row: asyncpg.Record | None) -> OrderView | None:
+    return OrderView(**dict(row)) if row is not None else None
+
+
+def _job(row: asyncpg.Record | None) -> JobView | None:
+    if row is None:
+        return None
+    data: dict[str, Any] = dict(row)
+    file_ids = data.pop("result_file_ids") or []
+    data["values"] = data.pop("wizard_values", None) or {}
+    data["files"] = data.get("files") or {}
+    return JobView(**data, result_file_ids=tuple(str(f) for f in file_ids))
+
+
+async def operations(conn: asyncpg.Connection, user_id: int) -> tuple[OperationView, ...]:
+    """The user's money movements; captures move nothing on the available balance and are left out."""
+    found = await ledger.entries(conn, user_id, limit=MAX_OPERATIONS + 5)
+    return tuple(
+        OperationView(op.kind, op.available_change, op.reference, op.created_at)
+        for op in found
+        if op.available_change
+    )[:MAX_OPERATIONS]
+
+
+async def user_view(conn: asyncpg.Connection, row: asyncpg.Record | None) -> UserView | None:
+    if row is None:
+        return None
+    balance = await ledger.balance(conn, row["id"])
+    orders = tuple(OrderView(**dict(r)) for r in await topups.user_orders(conn, row["id"]))
+    return UserView(
+        id=row["id"],
+        username=row["username"],
+        first_name=row["first_name"],
+        blocked=row["blocked"],
+        available_kopecks=balance.available,
+        held_kopecks=balance.held,
+        operations=await operations(conn, row["id"]),
+        stars_orders=orders,
+    )
+
+
+async def admin_stats(
+    conn: asyncpg.Connection, kie: Callable[[], Awaitable[float | None]] | None
+) -> AdminStats:
+    row, jobs = await queries.stats(conn)
+    holds = await ledger.open_holds(conn)
+    day_start: dt.datetime = row["day_start"]
+    return AdminStats(
+        users=row["users"],
+        active_today=row["active_today"],
+        jobs_today=jobs,
+        revenue_today=await ledger.revenue(conn, day_start),
+        revenue_30d=await ledger.revenue(conn, day_start - dt.timedelta(days=29)),
+        open_holds=holds.count,
+        open_holds_kopecks=holds.total,
+        pending_topups=await topups.count_waiting(conn),
+        kie_credits=await kie() if kie is not None else None,
+    )
