@@ -100,9 +100,6 @@ ADMIN_STATES: dict[str, dict] = {
             "open_pending": _go("pending"),
             "ask_user": _go("find_user"),
             "ask_job": _go("find_job"),
-            "open_topup": _go("topup_card"),
-            "open_user": _go("user_card"),
-            "open_job": _go("job_card"),
             "menu": _go("closed"),
         },
     },
@@ -111,16 +108,20 @@ ADMIN_STATES: dict[str, dict] = {
         "on": {"open_topup": _go("topup_card"), "go_home": _HOME},
     },
     "topup_card": {
-        "name": "A top-up request: ✅ Подтвердить / 🚫 Отклонить",
-        "on": {"approve": _go("home"), "reject": _go("reason"), "back": _go("pending"), "go_home": _HOME},
+        "name": "A top-up request (also the message every admin gets): ✅ Подтвердить / 🚫 Отклонить",
+        "on": {"approve": _go("decided"), "reject": _go("reason"), "back": _go("pending")},
     },
     "reason": {
         "name": "Why rejected: a preset or typed",
-        "on": {"pick_reason": _go("home"), "typed": _go("home"), "back": _go("topup_card"), "go_home": _HOME},
+        "on": {"pick_reason": _go("decided"), "typed": _go("decided"), "back": _go("topup_card")},
+    },
+    "decided": {
+        "name": "Decided: who and how, the user told",
+        "on": {"go_home": _HOME},
     },
     "find_user": {
         "name": "Which user? (id or @name typed)",
-        "on": {"typed": _go("user_card"), "back": _HOME, "go_home": _HOME},
+        "on": {"typed": _go("user_card"), "back": _HOME},
     },
     "user_card": {
         "name": "A user: balance, operations, block, credit/debit, Stars refund",
@@ -134,15 +135,15 @@ ADMIN_STATES: dict[str, dict] = {
     },
     "adjust": {
         "name": "Amount and reason typed",
-        "on": {"typed": _go("adjust_confirm"), "back": _go("user_card"), "go_home": _HOME},
+        "on": {"typed": _go("adjust_confirm"), "back": _go("user_card")},
     },
     "adjust_confirm": {
         "name": "Confirm the credit/debit",
-        "on": {"confirm": _go("user_card"), "back": _go("user_card"), "go_home": _HOME},
+        "on": {"confirm": _go("user_card"), "back": _go("user_card")},
     },
     "find_job": {
         "name": "Which request id? (typed)",
-        "on": {"typed": _go("job_card"), "back": _HOME, "go_home": _HOME},
+        "on": {"typed": _go("job_card"), "back": _HOME},
     },
     "job_card": {
         "name": "A job: state, hold, refund",

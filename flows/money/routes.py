@@ -9,6 +9,8 @@ from flows.incoming import Incoming
 from flows.money import balance, history, stars, topup
 from flows.money import common as c
 from flows.money.admin import decisions, home, jobs, users
+from flows.money.admin.common import state_of
+from flows.money.charts import ADMIN
 from flows.money.payloads import (
     AdminAdjustConfirm,
     AdminBlock,
@@ -108,9 +110,9 @@ def _paysupport(req: Request) -> Outcome:
 
 
 def _admin_text(req: Request) -> Outcome | None:
-    """What the admin typed, answering the panel's question."""
+    """What the admin typed, answering the panel's question (a state of the admin chart that takes text)."""
     flow = c.admin_flow(req.session)
-    if req.event.kind != "text":
+    if req.event.kind != "text" or not ADMIN.allows(state_of(flow), "typed"):
         return None
     match flow.ask:
         case "user":

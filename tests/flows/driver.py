@@ -108,7 +108,12 @@ class Driver:
 
     @property
     def screens(self) -> list[Screen]:
-        return [a.screen for o in self.outcomes for a in o.actions if isinstance(a, SendScreen | EditScreen)]
+        return [
+            a.screen
+            for o in self.outcomes
+            for a in o.actions
+            if isinstance(a, SendScreen | EditScreen) and a.chat_id == self.chat_id
+        ]
 
     @property
     def view(self) -> View:

@@ -296,3 +296,13 @@ def test_resume_returns_to_the_wizard_with_the_input_kept():
     snap = chat.session.flow
     assert chat.session.place == "wizard" and isinstance(snap, WizardSnapshot)
     assert snap.model_id == "google/imagen4-fast" and snap.values["prompt"] == "кот в шляпе"
+
+
+def test_back_from_the_reject_reason_does_not_reject_on_the_next_typed_text():
+    """Regression: ⬅️ from «why rejected?» showed the request again but left the question open, so the
+    admin's next message (say, a user id for the search) rejected the request with it as the reason."""
+    admin = Chat(user_id=900001, is_admin=True, lookup=Loaded(topup=request()))
+    admin.tap("tp:no:T-4K7Q2M", message_id=77)
+    admin.tap("adm:t:T-4K7Q2M", message_id=77)
+    outcome = admin.text("605")
+    assert not any(isinstance(e, RejectTopup) for e in outcome.effects)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flows.money import common as c
-from flows.money.charts import ADMIN
 from flows.money.payloads import AdminHome
 from flows.money.state import AdminFlow
 from flows.outcome import Outcome, show
@@ -34,12 +33,6 @@ def state_of(flow: AdminFlow) -> str:
         "adjust": "adjust",
         "confirm": "adjust_confirm",
     }.get(flow.ask or "", "home")
-
-
-def leads(source: str, event: str) -> str:
-    target = ADMIN.lead(source, event)
-    assert target is not None, f"the admin chart has no {event!r} from {source!r}"
-    return target
 
 
 def edit_or_show(req: Request, session: Session, screen: Screen, notice: str | None = None) -> Outcome:

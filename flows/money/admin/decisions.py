@@ -44,14 +44,16 @@ def topup_card(req: Request) -> Outcome:
             req, req.session, Screen(text=t(LANG, "admin.unknown_topup"), buttons=(home_row(),))
         )
     text = admin_request_text(LANG, request, request.username)
+    # The panel asks nothing here (back from «why rejected?» must not leave that question open).
+    session = panel(req.session)
     if not _decidable(request):
         text += "\n\n" + _handled_text(request)
-        return show(req.event, req.session, Screen(text=text, buttons=(home_row(),)))
+        return show(req.event, session, Screen(text=text, buttons=(home_row(),)))
     buttons = (
         *admin_decision_buttons(request.id),
         (Button(t(LANG, "nav.back"), data=AdminPending().data()),),
     )
-    return show(req.event, req.session, Screen(text=text, buttons=buttons))
+    return show(req.event, session, Screen(text=text, buttons=buttons))
 
 
 def _already(req: Request) -> Outcome:
