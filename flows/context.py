@@ -7,8 +7,6 @@ from typing import Any
 
 import msgspec
 
-from flows.book import Book
-
 
 class FlowContext(msgspec.Struct, frozen=True):
     support_text: str
@@ -21,4 +19,5 @@ class FlowContext(msgspec.Struct, frozen=True):
     payment_bank: str = ""
     payment_card_holder: str = ""
     payment_phone: str = ""
-    book: Book = msgspec.field(default_factory=Book)
+    # flows.book.Book: the charts and price summaries built once per process (the runtime makes it).
+    book: Any = None

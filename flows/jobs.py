@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from flows.wizard.snapshot import FileRef
+from flows.files import FileRef
 
 
 class GenerationRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

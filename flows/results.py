@@ -8,33 +8,14 @@ an unknown cause falls back to "internal" with the request id, never to "unknown
 from __future__ import annotations
 
 import html
-from typing import Annotated, Literal
-
-from msgspec import Meta
+from typing import Literal
 
 from flows.catalog.human import model_title
 from flows.catalog.pricing import format_rub
-from flows.menus.payloads import OpenMenu, OpenSupport
-from flows.routing.payloads import Payload
+from flows.payloads.jobs import CancelQueued, Repeat
+from flows.payloads.menus import OpenMenu, OpenSupport
 from flows.screens import Button, Screen
 from flows.texts import t
-
-RequestId = Annotated[str, Meta(max_length=8, pattern=r"^R-[0-9A-HJKMNP-TV-Z]{6}$")]
-
-
-class Repeat(Payload, frozen=True):
-    """🔁 Сделать ещё раз: the same model's confirm step with that job's values."""
-
-    prefix = "r"
-    request_id: RequestId
-
-
-class CancelQueued(Payload, frozen=True):
-    """❌ on the progress message while a job waits for submission (Kie busy or in maintenance)."""
-
-    prefix = "jc"
-    request_id: RequestId
-
 
 ProgressStage = Literal["queued", "generating"]
 

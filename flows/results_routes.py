@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import msgspec
 
+from flows.files import FileRef
 from flows.incoming import Incoming
 from flows.jobs import CancelQueuedJob
 from flows.menus.screens import main_menu, place_screen
 from flows.outcome import Outcome, show
+from flows.payloads.jobs import CancelQueued, Repeat
 from flows.preload import Needs
-from flows.results import CancelQueued, Repeat, cancelled_screen, repeat_unavailable_notice
+from flows.results import cancelled_screen, repeat_unavailable_notice
 from flows.routing.registry import Declaration, OnCallback, Request, Route
 from flows.screens import AnswerCallback, EditScreen
 from flows.session import Session
 from flows.texts import t
 from flows.wizard.flow import WizardFlow
-from flows.wizard.snapshot import FileRef
 
 
 def _job_needs(event: Incoming, payload, session: Session) -> Needs:

@@ -7,10 +7,7 @@ from typing import Any
 
 import msgspec
 
-from flows.money.state import AdminFlow, TopupFlow
-from flows.wizard.snapshot import WizardSnapshot
-
-FlowState = WizardSnapshot | TopupFlow | AdminFlow
+from flows.states import FlowState, WizardSnapshot
 
 
 class Session(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -13,6 +13,7 @@ import asyncpg
 from aiohttp import web
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
 
+from flows.book import Book
 from flows.catalog import load_catalog, load_policy
 from flows.context import FlowContext
 from flows.texts import t
@@ -24,6 +25,7 @@ from integrations.telegram.media import MediaSender
 from integrations.telegram.renderer import TelegramRenderer, call
 from persistence import inbox
 from persistence.db import create_pool
+from persistence.kie_limits import KieRateSlots
 from persistence.migrations import migrate
 from runtime.config import Settings
 from runtime.inbox_worker import InboxWorker
@@ -85,6 +87,7 @@ class TrtApp:
             payment_bank=s.payment_bank,
             payment_card_holder=s.payment_card_holder,
             payment_phone=s.payment_phone,
+            book=Book(),
         )
         log.info("catalog %s: %d models, %d enabled", catalog.version, len(catalog), len(catalog.enabled()))
         processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
@@ -128,7 +131,7 @@ class TrtApp:
         assert self.pool is not None and self._bot is not None
         # One session for result and Telegram file downloads; Kie's client keeps its own (its key).
         self._http = aiohttp.ClientSession()
-        limiter = KieLimiter(self.pool, create=options.create_limit, query=options.query_limit)
+        limiter = KieLimiter(KieRateSlots(self.pool), create=options.create_limit, query=options.query_limit)
         self.kie = KieClient(
             s.kie_api_base,
             s.kie_upload_base,

@@ -6,10 +6,10 @@ from flows.catalog.human import model_title
 from flows.catalog.pricing import card_price_text
 from flows.catalog.types import ModelEntry
 from flows.context import FlowContext
-from flows.menus.payloads import OpenCategory, OpenFree, OpenMenu
+from flows.payloads.menus import OpenCategory, OpenFree, OpenMenu
+from flows.payloads.wizard import OpenCard
 from flows.screens import Button, Screen
 from flows.texts import t
-from flows.wizard.payloads import OpenCard
 
 PAGE_SIZE = 8
 CATEGORIES = (

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from flows.menus import browse
 from flows.menus import screens as menus
-from flows.menus.payloads import (
+from flows.outcome import MarkInactive, Outcome, SetLanguage, show
+from flows.payloads.menus import (
     ChooseLanguage,
     OpenCategory,
     OpenFree,
@@ -15,7 +16,6 @@ from flows.menus.payloads import (
     OpenSettings,
     OpenSupport,
 )
-from flows.outcome import MarkInactive, Outcome, SetLanguage, show
 from flows.routing.registry import Declaration, OnCallback, OnCommand, OnEvent, Request, Route
 from flows.screens import AnswerCallback, Screen, SendScreen
 from flows.texts import t

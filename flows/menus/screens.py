@@ -6,8 +6,8 @@ import html
 
 from flows.context import FlowContext
 from flows.menus import browse
-from flows.menus.payloads import ChooseLanguage, OpenFree, OpenHelp, OpenMenu, OpenSettings, OpenSupport
-from flows.money.payloads import OpenBalance, OpenHistory
+from flows.payloads.menus import ChooseLanguage, OpenFree, OpenHelp, OpenMenu, OpenSettings, OpenSupport
+from flows.payloads.money import OpenBalance, OpenHistory
 from flows.screens import Button, Screen
 from flows.texts import t
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 
 from flows.money import common as c
-from flows.money.payloads import OpenHistory, StartTopup, TopupCancel
 from flows.outcome import Outcome, show
+from flows.payloads.money import OpenHistory, StartTopup, TopupCancel
 from flows.preload import Loaded
 from flows.routing.registry import Request
 from flows.screens import Button, Screen

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 
 from flows.catalog.pricing import format_rub
 from flows.menus.screens import back_to_menu_row
-from flows.money.state import AdminFlow, TopupFlow
 from flows.screens import Button
 from flows.session import Session
+from flows.states import AdminFlow, TopupFlow, WizardSnapshot
 from flows.texts import t
-from flows.wizard.snapshot import WizardSnapshot
 
 PLACE = "money"
 ADMIN_PLACE = "admin"

@@ -7,8 +7,8 @@ import html
 
 from flows.catalog.human import model_title
 from flows.money import common as c
-from flows.money.payloads import HistoryItem, OpenBalance, OpenHistory
 from flows.outcome import Outcome, show
+from flows.payloads.money import HistoryItem, OpenBalance, OpenHistory
 from flows.results import repeat_data
 from flows.routing.registry import Request
 from flows.screens import AnswerCallback, Button, EditScreen, MediaKind, Screen, SendFile, SendScreen

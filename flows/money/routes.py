@@ -11,7 +11,8 @@ from flows.money import common as c
 from flows.money.admin import decisions, home, jobs, users
 from flows.money.admin.common import state_of
 from flows.money.charts import ADMIN
-from flows.money.payloads import (
+from flows.outcome import Outcome, show
+from flows.payloads.money import (
     AdminAdjustConfirm,
     AdminBlock,
     AdminCredit,
@@ -39,12 +40,11 @@ from flows.money.payloads import (
     TopupResume,
     TopupStars,
 )
-from flows.money.state import AdminFlow
-from flows.outcome import Outcome, show
 from flows.preload import NOTHING, Needs
 from flows.routing.registry import Declaration, OnCallback, OnCommand, OnEvent, OnMessage, Request, Route
 from flows.screens import AnswerCallback, Screen, SendScreen
 from flows.session import Session
+from flows.states import AdminFlow
 from flows.texts import t
 from flows.wizard.flow import WizardFlow
 

@@ -13,12 +13,12 @@ from flows.context import FlowContext
 from flows.menus.screens import support_contact_url
 from flows.money import common as c
 from flows.money.effects import CreateStarsOrder, PayStarsOrder
-from flows.money.payloads import OpenBalance, StarsPack, StartTopup, TopupStars
-from flows.money.state import TopupFlow
 from flows.money.topup import step_after
 from flows.outcome import Outcome, show
+from flows.payloads.money import OpenBalance, StarsPack, StartTopup, TopupStars
 from flows.routing.registry import Request
 from flows.screens import AnswerPreCheckout, Button, Screen, SendInvoice, SendScreen
+from flows.states import TopupFlow
 from flows.texts import t
 
 PACKS_RUB = c.PRESETS_RUB

@@ -17,7 +17,8 @@ from flows.money import common as c
 from flows.money.balance import show_balance
 from flows.money.charts import REQUEST, TOPUP
 from flows.money.effects import CancelTopup, CreateTopup, SubmitTopup
-from flows.money.payloads import (
+from flows.outcome import Outcome, show
+from flows.payloads.money import (
     DecideApprove,
     DecideReject,
     OpenBalance,
@@ -28,13 +29,11 @@ from flows.money.payloads import (
     TopupResume,
     TopupStars,
 )
-from flows.money.state import Screenshot, TopupFlow, TopupStep
-from flows.outcome import Outcome, show
 from flows.routing.registry import Request
 from flows.screens import Button, Screen, SendFile, SendScreen
+from flows.states import Screenshot, TopupFlow, TopupStep, WizardSnapshot
 from flows.texts import t
 from flows.views import TopupView
-from flows.wizard.snapshot import WizardSnapshot
 
 
 def step_after(step: str, event: str) -> TopupStep:

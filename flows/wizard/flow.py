@@ -13,19 +13,20 @@ from statemachine.exceptions import TransitionNotAllowed
 from flows import ids
 from flows.catalog.types import BooleanField, EnumField, ModelEntry
 from flows.catalog.validate import build_request_input
+from flows.files import FileRef, telegram_file_id
 from flows.jobs import CreateJob, GenerationRequest
 from flows.menus import browse
 from flows.menus.screens import main_menu, place_screen
 from flows.outcome import Outcome, show
+from flows.payloads.wizard import WizardButton
 from flows.routing.registry import Request
 from flows.screens import AnswerCallback
 from flows.session import Session
+from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
-from flows.wizard.payloads import WizardButton
 from flows.wizard.render import current_snapshot, follow, keep, render, review_and_charge
 from flows.wizard.screens.review import submitted_screen
-from flows.wizard.snapshot import FileRef, WizardSnapshot, telegram_file_id
 
 # How the wizard hands over when it reaches the top-up final state (the money flows provide it).
 TopupExit = Callable[[Request, WizardSnapshot], Outcome]

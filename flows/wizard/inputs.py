@@ -16,8 +16,8 @@ from flows.catalog.types import (
     FileListField,
 )
 from flows.catalog.validate import InputError, check_url, validate_value
+from flows.files import FileRef, telegram_file_value
 from flows.incoming import Incoming, MediaInput
-from flows.wizard.snapshot import FileRef, telegram_file_value
 
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 MB = 1024 * 1024

@@ -9,10 +9,10 @@ import msgspec
 
 from flows.catalog.human import enum_label, field_label
 from flows.catalog.validate import Problem
+from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard.inputs import StepProblem
 from flows.wizard.screens.common import kinds_text
-from flows.wizard.snapshot import WizardSnapshot
 
 
 def with_problem(snap: WizardSnapshot, problem: StepProblem) -> WizardSnapshot:

@@ -13,6 +13,7 @@ from flows.outcome import Outcome, show
 from flows.routing.registry import Request
 from flows.screens import Screen
 from flows.session import Session
+from flows.states import WizardSnapshot
 from flows.wizard import chart
 from flows.wizard.charge import Charge, charge_for
 from flows.wizard.problems import localized, problem_words
@@ -21,7 +22,6 @@ from flows.wizard.screens.card import card_screen
 from flows.wizard.screens.common import error_line
 from flows.wizard.screens.review import insufficient_screen, review_screen, settings_screen
 from flows.wizard.screens.step import step_screen
-from flows.wizard.snapshot import WizardSnapshot
 
 PLACE = "wizard"
 

@@ -12,7 +12,8 @@ import msgspec
 from flows.catalog.pricing import MediaDurationNeeded, NoPrice, price_kopecks
 from flows.catalog.types import FileField, FileListField, ModelEntry
 from flows.catalog.validate import Problem, validate_input
-from flows.wizard.snapshot import WizardSnapshot, telegram_file_id
+from flows.files import telegram_file_id
+from flows.states import WizardSnapshot
 
 # Stands in for a Telegram file in validation: the real URL exists only after the upload to Kie.
 _PENDING_UPLOAD = "https://telegram-upload.invalid/"

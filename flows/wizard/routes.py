@@ -6,13 +6,13 @@ from __future__ import annotations
 from flows.incoming import Incoming
 from flows.menus.screens import main_menu
 from flows.outcome import Outcome, show
+from flows.payloads.wizard import OpenCard, WizardButton
 from flows.preload import NOTHING, Needs
 from flows.routing.registry import Declaration, OnCallback, OnCommand, OnMessage, Request, Route
 from flows.session import Session
 from flows.texts import t
 from flows.wizard.flow import WizardFlow, leave
 from flows.wizard.messages import on_message
-from flows.wizard.payloads import OpenCard, WizardButton
 from flows.wizard.render import PLACE
 
 DEEP_LINK_PREFIX = "m-"

@@ -2,7 +2,7 @@
 
 Kie allows 20 createTask per rolling 10 s and 10 queries per second per account; over that it answers
 429. Several instances share one account, so the count lives in the database (`kie_rate_slots`,
-serialized by an advisory lock per kind). Over the limit a caller WAITS for a slot instead of failing;
+serialized by an advisory lock per kind; persistence/kie_limits.py, injected by the runtime). Over the limit a caller WAITS for a slot instead of failing;
 within one process waiters are served in arrival order (asyncio.Lock is FIFO), and only the head of the
 queue talks to the database, so a burst costs one query per granted slot plus one per wait.
 """
@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
-import asyncpg
 import msgspec
 from msgspec import Meta
-
-from persistence import kie_limits
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +37,25 @@ CREATE_LIMIT = RateLimit(20, 10.0)
 QUERY_LIMIT = RateLimit(10, 1.0)
 
 
+class SlotStore(Protocol):
+    """Where the slots are counted, shared by every instance (persistence.kie_limits.KieRateSlots)."""
+
+    async def acquire(self, kind: str, lock_key: int, max_count: int, window_seconds: float) -> float:
+        """Take a slot (0) or say how many seconds until one frees up."""
+        ...
+
+
 class KieLimiter:
     """`await limiter.acquire("create" | "query")` before each Kie request of that kind."""
 
     def __init__(
         self,
-        pool: asyncpg.Pool,
+        slots: SlotStore,
         *,
         create: RateLimit = CREATE_LIMIT,
         query: RateLimit = QUERY_LIMIT,
     ) -> None:
-        self._pool = pool
+        self._slots = slots
         self._limits: dict[str, RateLimit] = {"create": create, "query": query}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -65,8 +70,8 @@ class KieLimiter:
         started = loop.time()
         async with lock:
             while True:
-                wait = await self._pool.fetchval(
-                    kie_limits.ACQUIRE, kind, _LOCK_KEYS[kind], limit.max_count, limit.window_seconds
+                wait = await self._slots.acquire(
+                    kind, _LOCK_KEYS[kind], limit.max_count, limit.window_seconds
                 )
                 if wait <= 0:
                     break

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from aiogram import Bot
 
-from flows.wizard.snapshot import telegram_file_id
+from flows.files import telegram_file_id
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError
 from integrations.telegram.renderer import call
 from runtime.jobs.errors import InputFileTransient, InputFileUnavailable

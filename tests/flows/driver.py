@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from flows.app import REGISTRY
+from flows.book import Book
 from flows.catalog import load_catalog, load_policy
 from flows.catalog.types import BooleanField, EnumField, FileListField, ModelEntry
 from flows.context import FlowContext
@@ -32,7 +33,11 @@ def media_kind(spec) -> str:
 CATALOG = load_catalog()
 POLICY = load_policy()
 CTX = FlowContext(
-    support_text="Поддержка 24/7", support_telegram="@trt_support", catalog=CATALOG, policy=POLICY
+    support_text="Поддержка 24/7",
+    support_telegram="@trt_support",
+    catalog=CATALOG,
+    policy=POLICY,
+    book=Book(),
 )
 
 

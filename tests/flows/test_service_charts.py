@@ -12,7 +12,10 @@ import msgspec
 import pytest
 
 from flows.app import REGISTRY
-from flows.menus.payloads import (
+from flows.money import charts
+from flows.money.admin.common import state_of
+from flows.payloads.jobs import Repeat
+from flows.payloads.menus import (
     ChooseLanguage,
     OpenCategory,
     OpenFree,
@@ -21,9 +24,7 @@ from flows.menus.payloads import (
     OpenSettings,
     OpenSupport,
 )
-from flows.money import charts
-from flows.money.admin.common import state_of
-from flows.money.payloads import (
+from flows.payloads.money import (
     DecideApprove,
     DecideReason,
     HistoryItem,
@@ -34,12 +35,11 @@ from flows.money.payloads import (
     TopupPaid,
     TopupResume,
 )
-from flows.money.state import AdminFlow, TopupFlow
+from flows.payloads.wizard import OpenCard
 from flows.preload import Loaded
-from flows.results import Repeat
 from flows.routing.chart import HOME
+from flows.states import AdminFlow, TopupFlow
 from flows.views import JobView, OrderView, TopupView, UserView
-from flows.wizard.payloads import OpenCard
 from persistence import topups
 from tests.flows.charts import dead_ends, edges, unreachable
 from tests.flows.driver import Driver

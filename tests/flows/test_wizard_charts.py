@@ -10,10 +10,10 @@ from flows.catalog.human import field_label
 from flows.catalog.validate import build_request_input
 from flows.export import mermaid
 from flows.jobs import CreateJob
+from flows.payloads.wizard import WizardButton
 from flows.preload import Loaded
 from flows.routing.registry import Request
 from flows.wizard import chart
-from flows.wizard.payloads import WizardButton
 from flows.wizard.render import guard_values, review_and_charge
 from tests.flows.charts import dead_ends, edges, fire_everything, unreachable
 from tests.flows.driver import CATALOG, CTX, Driver, drive_example, fill_from_example

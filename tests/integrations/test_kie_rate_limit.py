@@ -7,6 +7,7 @@ import asyncio
 from integrations.kie import KieClient, KieLimiter, RateLimit
 from persistence import kie_limits
 from persistence.db import create_pool
+from persistence.kie_limits import KieRateSlots
 from tests.fakes.kie import FakeKie
 
 
@@ -40,8 +41,8 @@ async def test_two_instances_never_exceed_the_limit_and_callers_wait(db, databas
     await db.execute(AUDIT)
     other_pool = await create_pool(database_url, 3)  # a second app instance: its own pool
     try:
-        first = KieLimiter(db, create=limit)
-        second = KieLimiter(other_pool, create=limit)
+        first = KieLimiter(KieRateSlots(db), create=limit)
+        second = KieLimiter(KieRateSlots(other_pool), create=limit)
         loop = asyncio.get_running_loop()
         started = loop.time()
         waits = await asyncio.gather(
@@ -64,7 +65,7 @@ async def test_two_instances_never_exceed_the_limit_and_callers_wait(db, databas
 
 async def test_grant_times_respect_the_window(db):
     limit = RateLimit(5, 0.3)
-    limiter = KieLimiter(db, create=limit)
+    limiter = KieLimiter(KieRateSlots(db), create=limit)
     loop = asyncio.get_running_loop()
     granted: list[float] = []
 
@@ -79,7 +80,7 @@ async def test_grant_times_respect_the_window(db):
 
 
 async def test_fifo_within_a_process(db):
-    limiter = KieLimiter(db, query=RateLimit(2, 0.2))
+    limiter = KieLimiter(KieRateSlots(db), query=RateLimit(2, 0.2))
     order: list[int] = []
 
     async def caller(index: int) -> None:
@@ -95,7 +96,7 @@ async def test_fifo_within_a_process(db):
 
 
 async def test_kinds_are_independent_and_old_slots_are_pruned(db):
-    limiter = KieLimiter(db, create=RateLimit(2, 0.2), query=RateLimit(3, 0.2))
+    limiter = KieLimiter(KieRateSlots(db), create=RateLimit(2, 0.2), query=RateLimit(3, 0.2))
     for _ in range(2):
         await limiter.acquire("create")
     loop = asyncio.get_running_loop()
@@ -110,13 +111,13 @@ async def test_kinds_are_independent_and_old_slots_are_pruned(db):
 
 
 async def test_default_limits_are_kies():
-    limiter = KieLimiter(pool=None)  # type: ignore[arg-type]
+    limiter = KieLimiter(KieRateSlots(None))  # type: ignore[arg-type]
     assert limiter.limit("create") == RateLimit(20, 10.0)
     assert limiter.limit("query") == RateLimit(10, 1.0)
 
 
 async def test_client_waits_for_slots_instead_of_hitting_429(db):
-    limiter = KieLimiter(db, create=RateLimit(2, 0.3), query=RateLimit(3, 0.3))
+    limiter = KieLimiter(KieRateSlots(db), create=RateLimit(2, 0.3), query=RateLimit(3, 0.3))
     async with (
         FakeKie() as kie,
         KieClient(kie.api_base, kie.upload_base, kie.api_key, limiter=limiter) as client,

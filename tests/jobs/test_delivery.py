@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flows.wizard.snapshot import telegram_file_value
+from flows.files import telegram_file_value
 from integrations.telegram.media import Limits
 from persistence import ledger
 from tests.e2e.harness import running_app

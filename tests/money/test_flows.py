@@ -11,18 +11,18 @@ from typing import Any
 import pytest
 
 from flows.app import REGISTRY
+from flows.book import Book
 from flows.context import FlowContext
 from flows.incoming import AccountView, Incoming, MediaInput, PaymentInfo
 from flows.money import common as c
 from flows.money.effects import ApproveTopup, CreateTopup, PayStarsOrder, RejectTopup, SubmitTopup
 from flows.money.stars import stars_for
-from flows.money.state import TopupFlow
 from flows.outcome import Outcome
 from flows.preload import Loaded
 from flows.screens import AnswerPreCheckout, EditScreen, SendFile, SendInvoice, SendScreen
 from flows.session import Session
+from flows.states import TopupFlow, WizardSnapshot
 from flows.views import JobView, OrderView, TopupView
-from flows.wizard.snapshot import WizardSnapshot
 from tests.flows.driver import CATALOG, POLICY, Driver, decide
 
 BALANCE, TOPUP, HISTORY, TOPUP_STARS, TOPUP_RESUME = (
@@ -43,6 +43,7 @@ CTX = FlowContext(
     payment_bank="Тестбанк",
     payment_card_holder="Иван И.",
     payment_phone="+7 900 000-00-00",
+    book=Book(),
 )
 
 

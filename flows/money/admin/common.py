@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flows.money import common as c
-from flows.money.payloads import AdminHome
-from flows.money.state import AdminFlow
 from flows.outcome import Outcome, show
+from flows.payloads.money import AdminHome
 from flows.routing.registry import Request
 from flows.screens import Action, AnswerCallback, Button, EditScreen, Screen
 from flows.session import Session
+from flows.states import AdminFlow
 from flows.texts import t
 
 LANG = "ru"  # the operator's language

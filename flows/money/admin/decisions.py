@@ -13,12 +13,12 @@ from flows.money import common as c
 from flows.money.admin.common import LANG, MAX_REASON, edit_or_show, home_row, panel
 from flows.money.charts import REQUEST
 from flows.money.effects import ApproveTopup, RejectTopup
-from flows.money.payloads import AdminPending, AdminTopup, DecideReason, OpenBalance, StartTopup
-from flows.money.state import AdminFlow
 from flows.money.topup import admin_decision_buttons, admin_request_text
 from flows.outcome import Outcome, show
+from flows.payloads.money import AdminPending, AdminTopup, DecideReason, OpenBalance, StartTopup
 from flows.routing.registry import Request
 from flows.screens import Button, Screen, SendScreen
+from flows.states import AdminFlow
 from flows.texts import t
 from flows.views import TopupView
 

@@ -6,8 +6,8 @@ import html
 
 from flows.money import common as c
 from flows.money.admin.common import LANG, home_row, panel
-from flows.money.payloads import AdminFindJob, AdminFindUser, AdminPending, AdminTopup
 from flows.outcome import Outcome, show
+from flows.payloads.money import AdminFindJob, AdminFindUser, AdminPending, AdminTopup
 from flows.preload import Loaded
 from flows.routing.registry import Request
 from flows.screens import Button, Screen

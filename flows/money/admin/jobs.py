@@ -11,8 +11,8 @@ from flows.money import common as c
 from flows.money.admin.common import LANG, home_row, panel
 from flows.money.admin.users import ask
 from flows.money.effects import RefundJob
-from flows.money.payloads import AdminJobRefund, AdminUser
 from flows.outcome import Outcome, show
+from flows.payloads.money import AdminJobRefund, AdminUser
 from flows.routing.registry import Request
 from flows.screens import Button, Screen
 from flows.texts import t

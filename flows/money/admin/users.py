@@ -13,7 +13,8 @@ from flows.money.admin.common import LANG, MAX_ADJUST, MAX_REASON, home_row, pan
 from flows.money.admin.home import open_home
 from flows.money.balance import operation_line
 from flows.money.effects import AdjustBalance, RefundStarsOrder, SetBlocked
-from flows.money.payloads import (
+from flows.outcome import Effect, Outcome, show
+from flows.payloads.money import (
     AdminAdjustConfirm,
     AdminBlock,
     AdminCredit,
@@ -22,10 +23,9 @@ from flows.money.payloads import (
     AdminStarsRefund,
     AdminUser,
 )
-from flows.money.state import Adjustment, AdminAsk, AdminFlow
-from flows.outcome import Effect, Outcome, show
 from flows.routing.registry import Request
 from flows.screens import Button, RefundStarPayment, Screen
+from flows.states import Adjustment, AdminAsk, AdminFlow
 from flows.texts import t
 from flows.views import UserView
 

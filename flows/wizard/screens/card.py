@@ -10,10 +10,10 @@ from flows.catalog.types import ModelEntry
 from flows.context import FlowContext
 from flows.incoming import AccountView
 from flows.screens import Button, Screen
+from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
 from flows.wizard.screens.common import wdata
-from flows.wizard.snapshot import WizardSnapshot
 
 
 def card_screen(

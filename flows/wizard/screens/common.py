@@ -8,11 +8,12 @@ from typing import Any
 from flows.catalog.human import enum_label
 from flows.catalog.types import BooleanField, EnumField, Field, FileField, FileListField, ModelEntry
 from flows.catalog.validate import field_default, hidden_fields, is_set
+from flows.files import telegram_file_id
+from flows.payloads.wizard import WizardButton, WizardEvent
 from flows.screens import Button
+from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
-from flows.wizard.payloads import WizardButton, WizardEvent
-from flows.wizard.snapshot import WizardSnapshot, telegram_file_id
 
 MB = 1024 * 1024
 SUMMARY_VALUE_CHARS = 80

@@ -11,11 +11,11 @@ from flows.catalog.types import ModelEntry
 from flows.catalog.validate import is_set
 from flows.menus.screens import back_to_menu_row
 from flows.screens import Button, Screen
+from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
 from flows.wizard.charge import Charge
 from flows.wizard.screens.common import error_line, nav_row, shown_value, visible_steps, wdata
-from flows.wizard.snapshot import WizardSnapshot
 
 
 def _edit_rows(entry: ModelEntry, snap: WizardSnapshot, lang: str, names: tuple[str, ...]) -> list[tuple]:

@@ -20,6 +20,7 @@ from flows.catalog.types import (
 )
 from flows.catalog.validate import field_default, is_set, required_fields
 from flows.screens import Button, Screen
+from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
 from flows.wizard.chart import ENUM_PAGE
@@ -32,7 +33,6 @@ from flows.wizard.screens.common import (
     visible_steps,
     wdata,
 )
-from flows.wizard.snapshot import WizardSnapshot
 
 
 def _constraint(spec: Field, lang: str) -> str | None:

@@ -1,13 +1,33 @@
-"""The typed state of the money conversations kept in the session: a top-up in progress and the
-admin panel's pending question. Their charts are in flows/money/charts.py."""
+"""The typed state a session keeps for the flow the user is in: a wizard's snapshot, a top-up in
+progress, the admin panel's open question. Leaves: the features import them, not each other."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
-from flows.wizard.snapshot import WizardSnapshot
+from flows.files import FileRef
+
+
+class WizardSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="flow", tag="wizard"):
+    """Which model, where in its chart, what was collected."""
+
+    model_id: str
+    schema_hash: str
+    state: str
+    # Values as Kie expects them; files are "tgfile:<file_id>" until uploaded (or a pasted https URL).
+    values: dict[str, Any] = {}
+    files: dict[str, FileRef] = {}
+    # Bumped on every change; buttons carry it, so a tap on an old screen is recognised as stale.
+    version: int = 1
+    # The last problem to show on the current step (cleared by the next successful action).
+    error: str | None = None
+    error_params: dict[str, Any] = {}
+    request_id: str | None = None
+    # (field, page) of a long option list the user paged through.
+    enum_page: tuple[str, int] | None = None
+
 
 TopupStep = Literal["amount", "stars", "details", "sent"]
 
@@ -43,3 +63,6 @@ class AdminFlow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_fie
     user_id: int | None = None  # ask == "adjust": whose balance
     sign: Literal[1, -1] = 1  # ask == "adjust": credit or debit
     adjustment: Adjustment | None = None  # ask == "confirm": waiting for the admin's ✅
+
+
+FlowState = WizardSnapshot | TopupFlow | AdminFlow
