@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -18,6 +17,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from flows.screens import (
     Action,
@@ -61,28 +61,45 @@ def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     )
 
 
+def _flood_wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome is not None else None
+    return float(exc.retry_after) if isinstance(exc, TelegramRetryAfter) else 0.0
+
+
+def _short_flood(exc: BaseException) -> bool:
+    return isinstance(exc, TelegramRetryAfter) and exc.retry_after <= MAX_INLINE_FLOOD_WAIT
+
+
 async def call(make_request: Callable[[], Awaitable[T]], *, what: str) -> T:
-    """Run one Bot API request with Telegram's error semantics mapped to ours."""
-    for attempt in range(MAX_FLOOD_RETRIES + 1):
-        try:
-            return await make_request()
-        except TelegramRetryAfter as exc:
-            if exc.retry_after > MAX_INLINE_FLOOD_WAIT or attempt == MAX_FLOOD_RETRIES:
-                raise TransientSendError(f"{what}: flood wait {exc.retry_after}s") from exc
-            log.warning("%s: Telegram asks to wait %ss (429)", what, exc.retry_after)
-            await asyncio.sleep(exc.retry_after)
-        except TelegramForbiddenError as exc:
-            raise UserBlockedBot(f"{what}: {exc.message}") from exc
-        except TelegramBadRequest as exc:
-            if "message is not modified" in exc.message:
-                raise NotModified from exc
-            raise RejectedByTelegram(f"{what}: {exc.message}") from exc
-        except TelegramUnauthorizedError as exc:
-            # A revoked token is the operator's problem; retrying later keeps the update.
-            raise TransientSendError(f"{what}: unauthorized (check TELEGRAM_BOT_TOKEN)") from exc
-        except (TimeoutError, TelegramNetworkError, TelegramServerError, OSError) as exc:
-            raise TransientSendError(f"{what}: {type(exc).__name__}") from exc
-    raise AssertionError("unreachable")  # pragma: no cover
+    """Run one Bot API request with Telegram's error semantics mapped to ours. A 429 waits exactly
+    `retry_after` and tries again (a few times); a longer wait goes back to the caller as transient."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(_short_flood),
+        wait=_flood_wait,
+        stop=stop_after_attempt(MAX_FLOOD_RETRIES + 1),
+        before_sleep=lambda state: log.warning(
+            "%s: Telegram asks to wait %ss (429)", what, _flood_wait(state)
+        ),
+        reraise=True,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                result = await make_request()
+    except TelegramRetryAfter as exc:
+        raise TransientSendError(f"{what}: flood wait {exc.retry_after}s") from exc
+    except TelegramForbiddenError as exc:
+        raise UserBlockedBot(f"{what}: {exc.message}") from exc
+    except TelegramBadRequest as exc:
+        if "message is not modified" in exc.message:
+            raise NotModified from exc
+        raise RejectedByTelegram(f"{what}: {exc.message}") from exc
+    except TelegramUnauthorizedError as exc:
+        # A revoked token is the operator's problem; retrying later keeps the update.
+        raise TransientSendError(f"{what}: unauthorized (check TELEGRAM_BOT_TOKEN)") from exc
+    except (TimeoutError, TelegramNetworkError, TelegramServerError, OSError) as exc:
+        raise TransientSendError(f"{what}: {type(exc).__name__}") from exc
+    return result
 
 
 class TelegramRenderer:
