@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from flows.catalog.kie_sources import MODELS_JSON
+
 REPO = Path(__file__).resolve().parents[2]
 TEXTS = REPO / "flows" / "catalog" / "data" / "texts"
-KIE_MODELS = REPO.parent / "shared" / "kie" / "models.json"
+KIE_MODELS = MODELS_JSON  # vendored: no test depends on ../shared
 
 # The catalog normalises these families to short ids, so cards look them up by either form.
 SHORT_IDS = ("suno", "4o-image", "runway", "midjourney")
@@ -35,8 +37,6 @@ def _enum_key(value: object) -> str:
 
 @pytest.fixture(scope="module")
 def kie_models() -> list[dict[str, Any]]:
-    if not KIE_MODELS.is_file():
-        pytest.skip(f"{KIE_MODELS} is absent (it sits beside the checkout in CI)")
     return _load(KIE_MODELS)
 
 
