@@ -23,7 +23,13 @@ from flows.outcome import Outcome, show
 from flows.session import Session
 from flows.texts import t
 from flows.wizard import chart, screens
-from flows.wizard.inputs import StepProblem, expected_problem, file_from_media, value_from_text
+from flows.wizard.inputs import (
+    StepProblem,
+    expected_problem,
+    file_from_media,
+    media_facts,
+    value_from_text,
+)
 from flows.wizard.snapshot import (
     FileRef,
     WizardSnapshot,
@@ -292,7 +298,8 @@ def media_seconds(snap: WizardSnapshot) -> dict[str, float]:
 def _review(entry: ModelEntry, snap: WizardSnapshot, ctx: FlowContext) -> Review:
     """Whether the collected input can run, and its exact price; problems stay language-free here."""
     values = values_for_validation(snap)
-    problems = validate_input(entry, values)
+    # Telegram's facts about the files let the review check totals and rules on media length.
+    problems = validate_input(entry, values, media_facts(snap))
     price = None
     if not problems:
         try:
