@@ -172,3 +172,18 @@ def test_free_models_fit_the_free_budget(catalog):
 
 def _fields(policy: PricingPolicy) -> dict:
     return {name: getattr(policy, name) for name in policy.__struct_fields__}
+
+
+def test_unreturned_outputs_are_refunded_by_the_price_of_what_came_back(catalog):
+    from flows.catalog.pricing import unreturned_refund
+
+    seedream = catalog.get("bytedance/seedream-v4-edit")
+    values = {"prompt": "x", "image_urls": ["https://example.com/a.jpg"], "max_images": 6}
+    held = price_kopecks(seedream, values, POLICY)  # 30 credits = 28.50 ₽ → 29 ₽
+    assert held == 2900
+    # 1 image: 5 credits = 4.75 ₽ → the 5 ₽ minimum; 5 images: 25 credits = 23.75 → 24 ₽
+    assert [unreturned_refund(seedream, values, held, n, POLICY) for n in (1, 5, 6, 7)] == [2400, 500, 0, 0]
+    assert unreturned_refund(seedream, values, 0, 1, POLICY) == 0  # free or admin: nothing was charged
+    # Only where the catalog marks the count as an upper bound.
+    wan = catalog.get("wan/2-7-image")
+    assert unreturned_refund(wan, {"prompt": "x", "n": 4}, 2000, 1, POLICY) == 0
