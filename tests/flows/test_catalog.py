@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.catalog import CatalogError, load_catalog, load_policy, price_kopecks, validate_input
-from flows.catalog.kie_sources import load_models
+from flows.catalog.kie_sources import load_extra_models, load_models
 from flows.catalog.loader import DATA_DIR, DATA_FILES
 from flows.catalog.pricing import EMPTY, NONEMPTY, reachable_combinations
 from flows.catalog.types import FileField, FileListField
@@ -71,7 +71,7 @@ def test_real_catalog_loads_fast_with_enough_enabled_models(catalog):
     started = time.perf_counter()
     load_catalog()
     assert time.perf_counter() - started < 0.2
-    assert len(catalog) == 127
+    assert len(catalog) == 131  # the 127 of models.json and 4 of models-extra.json
     assert len(catalog.enabled()) >= 100
     assert len(catalog.version) == 12
     assert load_catalog().version == catalog.version
@@ -106,6 +106,29 @@ def test_field_names_match_kie_minus_listed_ones(catalog, kie_models):
         ours = set(entry.schema.properties)
         assert ours <= kie_names, (model_id, ours - kie_names)
         assert kie_names - ours == NOT_USER_FIELDS.get(model_id, set()), model_id
+
+
+# Models added from models-extra.json: their fields are a subset of the capture's, minus these.
+EXTRA_MODELS = {
+    "nano-banana-2-lite": set(),
+    "ideogram/v3-reframe": set(),
+    "elevenlabs/sound-effect-v2": {"output_format"},  # fixed to MP3, which Telegram plays
+    "elevenlabs/speech-to-text": set(),
+}
+
+
+def test_models_from_the_extra_capture_are_present_with_their_fields(catalog):
+    extra = load_extra_models()
+    for model_id, not_asked in EXTRA_MODELS.items():
+        entry = catalog.get(model_id)
+        assert entry is not None and entry.enabled, model_id
+        kie_names = {i["name"] for i in extra[model_id]["inputs"]}
+        assert set(entry.schema.properties) == kie_names - not_asked, model_id
+        assert set(entry.fixed) == not_asked, model_id
+    assert catalog.get("elevenlabs/speech-to-text").supports.output == "text"
+    # Sora 2 stays disabled, with its reason.
+    for model_id in ("sora-2-text-to-video", "sora-2-image-to-video"):
+        assert catalog.get(model_id).disabled_reason == "availability uncertain in 2026"
 
 
 def test_fixed_and_derived_fields_cover_what_the_runtime_sends(catalog):
