@@ -291,3 +291,43 @@ def test_malformed_json_names_the_file(tmp_path):
     target = _corrupt(tmp_path, "utilities.json", lambda entries: None)
     (target / "utilities.json").write_text("[{", encoding="utf-8")
     assert "utilities.json: not valid JSON" in _load_error(target)
+
+
+def test_every_file_list_has_a_maximum(catalog):
+    # Issue 13: a list without an item limit let users attach any number of files.
+    for entry in catalog:
+        for name, field in entry.schema.properties.items():
+            if isinstance(field, FileListField):
+                assert field.max_items is not None, (entry.id, name)
+    assert catalog.get("ideogram/character-remix").schema.properties["image_urls"].max_items == 5
+    assert catalog.get("gemini-omni-video").schema.properties["image_urls"].max_items == 7
+
+
+def test_file_list_without_a_maximum_is_refused_by_the_loader(tmp_path):
+    def mutate(entries):
+        del _entry(entries, "google/nano-banana-edit")["schema"]["properties"]["image_urls"]["max_items"]
+
+    message = _load_error(_corrupt(tmp_path, "images.json", mutate))
+    assert "'google/nano-banana-edit'" in message and "schema.properties.image_urls.max_items" in message
+    assert "a file list needs a maximum" in message
+
+
+def test_file_size_above_what_a_bot_can_download_is_refused_by_the_loader(tmp_path):
+    def mutate(entries):
+        _entry(entries, "recraft/remove-background")["schema"]["properties"]["image"]["max_bytes"] = (
+            30 * 2**20
+        )
+
+    message = _load_error(_corrupt(tmp_path, "utilities.json", mutate))
+    assert "schema.properties.image.max_bytes" in message and "above the 20 MB" in message
+
+
+def test_refusing_rule_without_its_source_is_refused_by_the_loader(tmp_path):
+    def mutate(entries):
+        rule = next(
+            r for r in _entry(entries, "runway")["schema"]["rules"] if r["rule"] == "forbid_combination"
+        )
+        del rule["source"]
+
+    message = _load_error(_corrupt(tmp_path, "video.json", mutate))
+    assert "'runway'" in message and "source" in message
