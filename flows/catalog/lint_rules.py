@@ -13,12 +13,28 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from flows.catalog.conditions import field_default, is_set, same_value
+from flows.catalog.conditions import is_set, same_value
 from flows.catalog.limits import MediaFacts
 from flows.catalog.lint import Gap
+from flows.catalog.lint_situations import (
+    PRESENT,
+    SAMPLE_URL,
+    Impossible,
+    apply,
+    assignments,
+    base_name,
+    base_values,
+    derived,
+    offered,
+    refused,
+    rule_fields,
+    sample,
+    sent_anyway,
+    shown,
+    situation,
+)
 from flows.catalog.types import (
     BooleanField,
-    DeriveFromCount,
     EnumField,
     Field,
     FileField,
@@ -28,20 +44,11 @@ from flows.catalog.types import (
     NumberField,
     RequireSameSize,
     SumMax,
-    TextField,
-    UrlField,
 )
 from flows.catalog.validate import build_request_input, required_fields, validate_input
 
-ABSENT = object()
-PRESENT = object()
 # Kinds that only say Kie ignores a field or advise: nothing is refused.
 ADVISORY = {"ignored_when", "only_when", "sum_equals"}
-SAMPLE_URL = "https://example.com/sample.jpg"
-
-
-class Impossible(Exception):
-    """This documented situation cannot arise with what the catalog offers."""
 
 
 def rule_gaps(entry: ModelEntry, facts: Mapping[str, Any]) -> list[Gap]:
@@ -53,149 +60,11 @@ def rule_gaps(entry: ModelEntry, facts: Mapping[str, Any]) -> list[Gap]:
         check = _CHECKS.get(kind)
         where = f"rules[{index}] {kind}"
         if check is None:
-            if _offered(entry, _rule_fields(rule)):
+            if offered(entry, rule_fields(rule)):
                 gaps.append(Gap(entry.id, where, "a rule kind the lint cannot check: check it by hand"))
             continue
         gaps += [Gap(entry.id, where, message) for message in check(entry, rule)]
     return gaps
-
-
-# --- building inputs -------------------------------------------------------------------------------------
-
-
-def base_values(entry: ModelEntry) -> dict[str, Any]:
-    return dict(entry.examples[0]) if entry.examples else {}
-
-
-def sample(field: Field) -> Any:
-    if isinstance(field, FileListField):
-        return [SAMPLE_URL] * max(1, field.min_items)
-    if isinstance(field, FileField | UrlField):
-        return SAMPLE_URL
-    if isinstance(field, TextField):
-        return "sample " * max(1, (field.min_length or 1) // 7 + 1)
-    if isinstance(field, EnumField):
-        return field.values[0]
-    if isinstance(field, BooleanField):
-        return True
-    if isinstance(field, IntegerField | NumberField):
-        return field.minimum if field.minimum is not None else 1
-    raise TypeError(type(field).__name__)
-
-
-def _sent_anyway(entry: ModelEntry, name: str) -> bool:
-    field = entry.schema.properties[name]
-    return field_default(field) is not None and (field.send_default or name in entry.schema.required)
-
-
-def _derived(entry: ModelEntry, name: str) -> DeriveFromCount | None:
-    return next((r for r in entry.schema.rules if isinstance(r, DeriveFromCount) and r.field == name), None)
-
-
-def apply(entry: ModelEntry, values: dict[str, Any], name: str, wanted: Any) -> None:
-    """Make field `name` be `wanted` (a value, ABSENT, PRESENT or ("count", n)); Impossible if the
-    catalog cannot produce it."""
-    props = entry.schema.properties
-    field = props.get(name)
-    if field is None:
-        _apply_unoffered(entry, values, name, wanted)
-    elif wanted is ABSENT:
-        if _sent_anyway(entry, name):
-            raise Impossible
-        values.pop(name, None)
-    elif wanted is PRESENT:
-        if not is_set(values.get(name)):
-            values[name] = sample(field)
-    elif isinstance(wanted, tuple):
-        if not isinstance(field, FileListField):
-            raise Impossible
-        values[name] = [SAMPLE_URL] * wanted[1]
-    else:
-        if isinstance(field, EnumField) and not any(same_value(v, wanted) for v in field.values):
-            raise Impossible  # not an option: nobody can choose it
-        values[name] = wanted
-
-
-def _apply_unoffered(entry: ModelEntry, values: dict[str, Any], name: str, wanted: Any) -> None:
-    if name in entry.fixed:
-        present = is_set(entry.fixed[name])
-        if wanted is ABSENT and present or wanted is PRESENT and not present:
-            raise Impossible
-        if wanted not in (ABSENT, PRESENT) and not same_value(entry.fixed[name], wanted):
-            raise Impossible
-        return
-    derived = _derived(entry, name)
-    if derived is not None:
-        counts = [int(n) for n, v in derived.mapping.items() if wanted is PRESENT or same_value(v, wanted)]
-        if not counts:
-            raise Impossible
-        values[derived.count_of] = [SAMPLE_URL] * counts[0] if counts[0] else []
-        return
-    if wanted is not ABSENT:
-        raise Impossible  # a field the catalog never sends is never present
-
-
-def assignments(when: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every concrete situation a doc `when` describes."""
-    keys = list(when)
-    options = []
-    for key in keys:
-        spec = when[key]
-        items = spec if isinstance(spec, list) else [spec]
-        options.append([_marker(item) for item in items])
-    for combo in itertools.product(*options):
-        yield dict(zip(keys, combo, strict=True))
-
-
-def _marker(item: Any) -> Any:
-    if item is None:
-        return ABSENT
-    if item == "*":
-        return PRESENT
-    if isinstance(item, dict) and "count" in item:
-        return ("count", item["count"])
-    return item
-
-
-def situation(entry: ModelEntry, assignment: Mapping[str, Any]) -> dict[str, Any]:
-    values = base_values(entry)
-    for name, wanted in assignment.items():
-        apply(entry, values, name, wanted)
-    return values
-
-
-def refused(entry: ModelEntry, values: Mapping[str, Any]) -> bool:
-    return bool(validate_input(entry, values))
-
-
-def _shown(assignment: Mapping[str, Any]) -> str:
-    def one(value: Any) -> str:
-        if value is ABSENT:
-            return "not sent"
-        if value is PRESENT:
-            return "set"
-        if isinstance(value, tuple):
-            return f"{value[1]} item(s)"
-        return repr(value)
-
-    return ", ".join(f"{k}={one(v)}" for k, v in assignment.items())
-
-
-def _base_name(spec: str) -> str:
-    return spec.split("[", 1)[0].split(".", 1)[0].split(" ", 1)[0].strip()
-
-
-def _rule_fields(rule: Mapping[str, Any]) -> list[str]:
-    names = list(rule.get("fields", ()))
-    for group in rule.get("groups", ()):
-        names += group
-    if "field" in rule:
-        names.append(rule["field"])
-    return [_base_name(n) for n in names if isinstance(n, str)]
-
-
-def _offered(entry: ModelEntry, names: list[str]) -> list[str]:
-    return [n for n in names if n in entry.schema.properties]
 
 
 # --- rule kinds -----------------------------------------------------------------------------------------
@@ -208,7 +77,7 @@ def _forbid(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
         except Impossible:
             continue
         if not refused(entry, values):
-            yield f"Kie refuses {_shown(assignment)}, the catalog accepts (and prices) it"
+            yield f"Kie refuses {shown(assignment)}, the catalog accepts (and prices) it"
 
 
 def _requires(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
@@ -219,14 +88,14 @@ def _requires(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
             continue
         for name in rule.get("requires", ()):
             if name not in entry.schema.properties:
-                if name not in entry.fixed and _derived(entry, name) is None:
-                    yield f"with {_shown(assignment)} Kie needs {name!r}, which the catalog never sends"
+                if name not in entry.fixed and derived(entry, name) is None:
+                    yield f"with {shown(assignment)} Kie needs {name!r}, which the catalog never sends"
                 continue
-            if _sent_anyway(entry, name) or name in required_fields(entry, values):
+            if sent_anyway(entry, name) or name in required_fields(entry, values):
                 continue
             without = {k: v for k, v in values.items() if k != name}
             if not refused(entry, without) and name not in build_request_input(entry, without):
-                yield f"with {_shown(assignment)} Kie needs {name!r}; the catalog lets it be left out"
+                yield f"with {shown(assignment)} Kie needs {name!r}; the catalog lets it be left out"
         for name, wanted in (rule.get("requires_values") or {}).items():
             yield from _requires_value(entry, values, assignment, name, wanted)
 
@@ -245,7 +114,7 @@ def _requires_value(
         except Impossible:
             continue
         if not refused(entry, broken) and name in build_request_input(entry, broken):
-            yield f"with {_shown(assignment)} Kie needs {name}={wanted!r}; the catalog sends {_shown({name: other})}"
+            yield f"with {shown(assignment)} Kie needs {name}={wanted!r}; the catalog sends {shown({name: other})}"
 
 
 def _other_values(field: Field, wanted: Any) -> list[Any]:
@@ -258,8 +127,8 @@ def _other_values(field: Field, wanted: Any) -> list[Any]:
 
 def _exclusive(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
     groups = rule.get("groups") or [[name] for name in rule.get("fields", ())]
-    offered = [_offered(entry, [_base_name(n) for n in group]) for group in groups]
-    for first, second in itertools.combinations([g for g in offered if g], 2):
+    present = [offered(entry, [base_name(n) for n in group]) for group in groups]
+    for first, second in itertools.combinations([g for g in present if g], 2):
         values = base_values(entry)
         for name in (first[0], second[0]):
             apply(entry, values, name, PRESENT)
@@ -268,7 +137,7 @@ def _exclusive(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _at_least_one(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
-    names = _offered(entry, [_base_name(n) for n in rule["fields"]])
+    names = offered(entry, [base_name(n) for n in rule["fields"]])
     if not names:
         return
     values = {k: v for k, v in base_values(entry).items() if k not in names}
@@ -277,7 +146,7 @@ def _at_least_one(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _allowed_combinations(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
-    allowed = [frozenset(_offered(entry, s)) for s in rule["sets"]]
+    allowed = [frozenset(offered(entry, s)) for s in rule["sets"]]
     universe = sorted(set().union(*allowed))
     for size in range(1, len(universe) + 1):
         for subset in itertools.combinations(universe, size):
@@ -301,7 +170,7 @@ def _allowed_values_when(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator
 
 
 def _same_size(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
-    names = _offered(entry, [_base_name(n) for n in rule["fields"]])
+    names = offered(entry, [base_name(n) for n in rule["fields"]])
     if len(names) < 2:
         return
     if not any(isinstance(r, RequireSameSize) and set(names) <= set(r.fields) for r in entry.schema.rules):
@@ -310,7 +179,7 @@ def _same_size(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
 
 def _sum_max(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
     measure = {"count": "count", "duration_s": "seconds"}.get(rule.get("measure", ""))
-    names = _offered(entry, [_base_name(n) for n in rule["fields"]])
+    names = offered(entry, [base_name(n) for n in rule["fields"]])
     if measure is None or not names:
         return
     limit = rule["max"]
@@ -358,7 +227,7 @@ def _range_like(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
     just outside the documented range: the catalog must refuse each probe for which the condition
     still holds."""
     spec = rule["field"]
-    name = _base_name(spec)
+    name = base_name(spec)
     field = entry.schema.properties.get(name)
     if field is None or " - " in spec:
         return
@@ -380,13 +249,13 @@ def _range_like(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
             if not _still_holds(entry, assignment, values) or name not in build_request_input(entry, values):
                 continue  # the situation changed, or the field is not sent in it (hidden)
             if not validate_input(entry, values, media):
-                yield f"with {_shown(assignment)} Kie takes {of} {_span(low, high)}; the catalog accepts {probe:g}"
+                yield f"with {shown(assignment)} Kie takes {of} {_span(low, high)}; the catalog accepts {probe:g}"
 
 
 def _still_holds(entry: ModelEntry, assignment: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
     """A probe of a list's length can change a field derived from it (Veo's generationType)."""
     for key, wanted in assignment.items():
-        rule = _derived(entry, key)
+        rule = derived(entry, key)
         if rule is None:
             continue
         produced = rule.mapping.get(str(len(values.get(rule.count_of) or ())))
@@ -436,7 +305,7 @@ def _probed(
 
 def _plain_range(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
     spec = rule["field"]
-    if " - " in spec or _base_name(spec) not in entry.schema.properties:
+    if " - " in spec or base_name(spec) not in entry.schema.properties:
         return
     yield from _range_like(entry, {**rule, "kind": "range_when", "when": {}})
 
@@ -448,7 +317,7 @@ def _forbid_field(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
 
 
 def _only_if_offered(entry: ModelEntry, rule: Mapping[str, Any]) -> Iterator[str]:
-    names = _rule_fields(rule)
+    names = rule_fields(rule)
     if names and all(n in entry.schema.properties for n in names):
         yield "a rule over fields the catalog offers that the lint cannot check: check it by hand"
 
