@@ -15,12 +15,14 @@ from typing import Any
 
 import msgspec
 
-from flows.catalog.conditions import condition_holds, is_set
+from flows.catalog.conditions import condition_holds, is_set, resolved_values
 from flows.catalog.problems import InputError, Problem
 from flows.catalog.types import (
     MB,
+    EnumField,
     FileField,
     FileListField,
+    ForbidCombination,
     ModelEntry,
     RangeWhen,
     RequireSameSize,
@@ -217,6 +219,21 @@ def rule_problems(
         if problem is not None:
             problems.append(problem)
     return problems
+
+
+def refused_options(entry: ModelEntry, values: Mapping[str, Any], name: str) -> frozenset[int]:
+    """Indexes of the options of enum `name` that, with the other values as they are, make a combination
+    Kie refuses (GPT Image 2: 4K once 1:1 is chosen): the step does not offer them."""
+    field = entry.schema.properties.get(name)
+    forbids = [r for r in entry.schema.rules if isinstance(r, ForbidCombination) and name in r.when]
+    if not isinstance(field, EnumField) or not forbids:
+        return frozenset()
+    refused = set()
+    for index, option in enumerate(field.values):
+        resolved = resolved_values(entry, {**values, name: option})
+        if any(condition_holds(rule.when, resolved) for rule in forbids):
+            refused.add(index)
+    return frozenset(refused)
 
 
 def count_of(value: Any) -> int:

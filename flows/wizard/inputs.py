@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.catalog.limits import MediaFacts, file_problem
+from flows.catalog.limits import MediaFacts, file_problem, format_names, seconds_text
 from flows.catalog.types import (
     BooleanField,
     EnumField,
@@ -19,6 +19,7 @@ from flows.catalog.types import (
 )
 from flows.catalog.validate import InputError, check_url, validate_value
 from flows.incoming import Incoming, MediaInput
+from flows.texts import t
 from flows.wizard.snapshot import FileRef, WizardSnapshot, telegram_file_id, telegram_file_value
 
 _KIND_OF_MEDIA = {
@@ -73,6 +74,23 @@ def file_from_media(spec: FileField | FileListField, media: MediaInput) -> tuple
         raise StepProblem(error.code, **error.params)
     ref = FileRef(kind=kind, size=media.file_size, duration=media.duration, mime_type=mime)
     return telegram_file_value(media.file_id), ref
+
+
+def file_limits_text(spec: FileField | FileListField, lang: str) -> str | None:
+    """The documented limits a file step states up front: formats and length ("JPEG, PNG · до 300 с")."""
+    parts = []
+    if spec.formats:
+        parts.append(t(lang, "step.limit_formats", formats=format_names(spec.formats)))
+    low, high = spec.min_seconds, spec.max_seconds
+    if high is not None and spec.max_seconds_exclusive:
+        parts.append(t(lang, "step.limit_seconds_below", max=seconds_text(high)))
+    elif low and high is not None:
+        parts.append(t(lang, "step.limit_seconds_range", min=seconds_text(low), max=seconds_text(high)))
+    elif high is not None:
+        parts.append(t(lang, "step.limit_seconds_max", max=seconds_text(high)))
+    elif low:
+        parts.append(t(lang, "step.limit_seconds_min", min=seconds_text(low)))
+    return t(lang, "step.limit_file", parts=" · ".join(parts)) if parts else None
 
 
 def media_facts(snap: WizardSnapshot) -> dict[str, list[MediaFacts]]:

@@ -304,3 +304,27 @@ def test_range_when_codes_name_the_bound_that_applies():
     suno = CATALOG.get("suno")
     simple = {"customMode": False, "instrumental": False, "model": "V5", "prompt": "я" * 501}
     assert [p.code for p in validate_input(suno, simple)] == ["range_length_max"]
+
+
+def test_refused_options_are_the_ones_that_complete_a_refused_combination():
+    from flows.catalog.limits import refused_options
+
+    gpt = CATALOG.get("gpt-image-2-text-to-image")
+    resolutions = gpt.schema.properties["resolution"].values
+    after_square = refused_options(gpt, {"prompt": "x", "aspect_ratio": "1:1"}, "resolution")
+    assert [resolutions[i] for i in after_square] == ["4K"]
+    ratios = gpt.schema.properties["aspect_ratio"].values
+    at_4k = {ratios[i] for i in refused_options(gpt, {"prompt": "x", "resolution": "4K"}, "aspect_ratio")}
+    assert at_4k == {"auto", "1:1", "5:4", "4:5", "3:1", "1:3", "9:21"}
+    assert refused_options(gpt, {"prompt": "x"}, "aspect_ratio") == frozenset()  # 1K takes every ratio
+    assert refused_options(CATALOG.get("z-image"), {}, "aspect_ratio") == frozenset()
+
+
+def test_file_steps_state_formats_and_length_up_front():
+    from flows.wizard.inputs import file_limits_text
+
+    video = CATALOG.get("happyhorse/video-edit").schema.properties["video_url"]
+    assert file_limits_text(video, "ru") == "Подойдёт: MP4, MOV · от 3 до 60 с."
+    audio = CATALOG.get("omnihuman-1-5").schema.properties["audio_url"]
+    assert file_limits_text(audio, "en") == "Accepted: MP3, WAV, AAC, OGG, M4A · shorter than 60 s."
+    assert file_limits_text(CATALOG.get("veo3").schema.properties["imageUrls"], "ru") is None
