@@ -16,6 +16,7 @@ from flows.catalog.human import (
     model_example,
     model_title,
 )
+from flows.catalog.limits import refused_options
 from flows.catalog.pricing import card_price_text, format_rub, price_summary
 from flows.catalog.types import (
     BooleanField,
@@ -35,6 +36,7 @@ from flows.incoming import AccountView
 from flows.screens import Button, Screen
 from flows.texts import t
 from flows.wizard import chart
+from flows.wizard.inputs import file_limits_text
 from flows.wizard.snapshot import WizardSnapshot, telegram_file_id
 
 MB = 1024 * 1024
@@ -141,8 +143,12 @@ def visible_steps(entry: ModelEntry, values: dict[str, Any]) -> list[str]:
 
 
 def _constraint(spec: Field, lang: str) -> str | None:
+    if isinstance(spec, TextField) and spec.max_length and spec.min_length and spec.min_length > 1:
+        return t(lang, "step.limit_text_range", min=spec.min_length, max=spec.max_length)
     if isinstance(spec, TextField) and spec.max_length:
         return t(lang, "step.limit_text", max=spec.max_length)
+    if isinstance(spec, FileField | FileListField):
+        return file_limits_text(spec, lang)
     if isinstance(spec, IntegerField | NumberField) and spec.minimum is not None and spec.maximum is not None:
         low, high = (_num(spec.minimum), _num(spec.maximum))
         return t(lang, "step.range", min=low, max=high)
@@ -224,7 +230,7 @@ def step_screen(entry: ModelEntry, snap: WizardSnapshot, name: str, lang: str) -
         lines.append(t(lang, "step.skip"))
     rows: list[tuple[Button, ...]] = []
     if isinstance(spec, EnumField):
-        rows += _enum_rows(snap, name, spec, lang)
+        rows += _enum_rows(snap, name, spec, lang, hidden=refused_options(entry, snap.values, name))
     elif isinstance(spec, BooleanField):
         current = snap.values.get(name)
         if current is None:
@@ -252,12 +258,15 @@ def enum_page_of(snap: WizardSnapshot, name: str, spec: EnumField) -> int:
     return values.index(str(current)) // ENUM_PAGE if current is not None and str(current) in values else 0
 
 
-def _enum_rows(snap: WizardSnapshot, name: str, spec: EnumField, lang: str) -> list[tuple[Button, ...]]:
+def _enum_rows(
+    snap: WizardSnapshot, name: str, spec: EnumField, lang: str, hidden: frozenset[int] = frozenset()
+) -> list[tuple[Button, ...]]:
+    """`hidden`: options that would complete a combination Kie refuses (not offered; indexes stay global)."""
     current = snap.values.get(name, spec.default)
     pages = -(-len(spec.values) // ENUM_PAGE)
     page = min(max(enum_page_of(snap, name, spec), 0), pages - 1)
     first = page * ENUM_PAGE
-    shown = list(enumerate(spec.values))[first : first + ENUM_PAGE]
+    shown = [(i, v) for i, v in list(enumerate(spec.values))[first : first + ENUM_PAGE] if i not in hidden]
     labels = [enum_label(name, value, lang) for _, value in shown]
     longest = max(len(label) for label in labels)
     per_row = 3 if longest <= 8 else 2 if longest <= 16 else 1

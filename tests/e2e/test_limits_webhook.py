@@ -30,10 +30,17 @@ class Chat(WebhookChat):
         return await self._after(make_message_update(next(_ids), self.chat_id, **media))
 
     async def choose(self, view, value):
-        """Tap the option `value` of the current enum step."""
+        """Tap the option `value` of the current enum step (an old or forged button when the step does
+        not offer it)."""
         field = (await self.state() or "").removeprefix("f_")
         index = [str(v) for v in self.entry.schema.properties[field].values].index(str(value))
-        return await self.tap(next(d for _, d in view.buttons if d.endswith(f":set:{index}")))
+        offered = [d for _, d in view.buttons if d.endswith(f":set:{index}")]
+        if offered:
+            return await self.tap(offered[0])
+        flow = (
+            await self.client.app.pool.fetchval("SELECT state FROM sessions WHERE chat_id = $1", self.chat_id)
+        )["flow"]
+        return await self.tap(f"w{flow['version']}:set:{index}")
 
 
 async def _open(client, chat_id: int, model_id: str) -> tuple[Chat, object]:
@@ -101,6 +108,7 @@ async def test_a_combination_kie_refuses_stops_at_the_review_with_no_hold(db, da
         chat, view = await _open(client, 81_010, "gpt-image-2-text-to-image")
         view = await chat.text("Кот-космонавт на Луне")
         view = await chat.choose(view, "1:1")
+        assert "4K" not in [label.removeprefix("• ") for label, _ in view.buttons]  # not offered after 1:1
         view = await chat.choose(view, "4K")
         assert await chat.state() == "review"
         assert "Такое сочетание не поддерживается" in view.text and "4K" in view.text
