@@ -65,11 +65,14 @@ def open_review(
     files: dict[str, FileRef],
 ) -> Outcome:
     """Straight to the confirm step with values filled in (🔁 Сделать ещё раз)."""
+    # A field the model no longer has (deprecated since the job ran, e.g. Nano Banana image_size) is
+    # neither asked nor sent any more: drop it rather than refuse the repeat.
+    kept = {name: value for name, value in values.items() if name in entry.schema.properties}
     snap = WizardSnapshot(
         model_id=entry.id,
         schema_hash=chart.entry_hash(entry),
         state=chart.REVIEW,
-        values=dict(values),
+        values=kept,
         files=dict(files),
         version=session.seq + 1,
     )

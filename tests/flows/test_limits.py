@@ -336,3 +336,15 @@ def test_file_steps_state_formats_and_length_up_front():
     audio = CATALOG.get("omnihuman-1-5").schema.properties["audio_url"]
     assert file_limits_text(audio, "en") == "Accepted: MP3, WAV, AAC, OGG, M4A · shorter than 60 s."
     assert file_limits_text(CATALOG.get("veo3").schema.properties["imageUrls"], "ru") is None
+
+
+def test_repeat_of_a_job_made_before_a_field_was_deprecated_drops_it():
+    from flows.incoming import StoredRequest
+
+    d = Driver()
+    stored = StoredRequest(
+        model_id="google/nano-banana", values={"prompt": "кот", "image_size": "16:9"}, files={}
+    )
+    d._handle(kind="callback", callback_id="cb", callback_data="r:R-AAAAAA", message_id=5, repeat=stored)
+    assert d.snapshot.state == chart.REVIEW and d.snapshot.values == {"prompt": "кот"}
+    assert d.view.has("✅ Запустить")
