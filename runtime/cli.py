@@ -1,4 +1,6 @@
-"""The `trt` command: `trt run` serves the bot; `trt check-config` validates the environment."""
+"""The `trt` command: `trt run` serves the bot; `trt check-config` validates the environment;
+`trt flows export` writes the wizard diagrams; `trt catalog check` / `trt catalog diff` compare the
+catalog with Kie's documentation and with a new capture of Kie's models."""
 
 from __future__ import annotations
 
@@ -68,6 +70,49 @@ def _flows_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _catalog_check(args: argparse.Namespace) -> int:
+    from flows.catalog import CatalogError, load_catalog
+    from flows.catalog.kie_sources import load_constraints
+    from flows.catalog.lint import lint, report
+
+    setup_logging()
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        log.error("the model catalog is broken: %s", exc)
+        return 2
+    gaps = lint(catalog, load_constraints(args.constraints))
+    if gaps:
+        sys.stdout.write(report(gaps) + "\n")
+        log.error(
+            "%d gap(s) in %d model(s) against Kie's documented limits",
+            len(gaps),
+            len({g.model for g in gaps}),
+        )
+        return 1
+    log.info("catalog check: %d enabled models hold every documented limit", len(catalog.enabled()))
+    return 0
+
+
+def _catalog_diff(args: argparse.Namespace) -> int:
+    from flows.catalog import load_catalog
+    from flows.catalog.capture_diff import diff_capture, report
+    from flows.catalog.kie_sources import load_extra_models, load_models, read_json
+
+    setup_logging()
+    try:
+        capture = read_json(args.capture)
+    except (OSError, ValueError) as exc:
+        log.error("cannot read the capture %s: %s", args.capture, exc)
+        return 2
+    if not isinstance(capture, list) or not all(isinstance(m, dict) and "id" in m for m in capture):
+        log.error("%s is not a models.json-shaped capture (a list of models with ids)", args.capture)
+        return 2
+    shipped = {**load_models(), **load_extra_models()}
+    sys.stdout.write(report(diff_capture(capture, shipped, load_catalog()), len(capture)) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="trt", description="TRT: Kie AI models in Telegram")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +126,21 @@ def main(argv: list[str] | None = None) -> int:
     export_parser = flows.add_parser("export", help="write mermaid diagrams of every wizard into docs/flows/")
     export_parser.add_argument("--out", default="docs/flows")
     export_parser.set_defaults(func=_flows_export)
+    catalog = commands.add_parser("catalog", help="the model catalog against Kie").add_subparsers(
+        dest="catalog_command", required=True
+    )
+    check_parser = catalog.add_parser(
+        "check", help="list every model whose catalog entry is looser than Kie's documented limits"
+    )
+    check_parser.add_argument(
+        "--constraints", default=None, help="constraints.json (default: the vendored one)"
+    )
+    check_parser.set_defaults(func=_catalog_check)
+    diff_parser = catalog.add_parser(
+        "diff", help="added, removed and changed models, fields and prices of a new capture"
+    )
+    diff_parser.add_argument("capture", help="a new models.json-shaped capture of Kie's models")
+    diff_parser.set_defaults(func=_catalog_diff)
     args = parser.parse_args(argv)
     return args.func(args)
 

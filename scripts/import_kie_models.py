@@ -1,4 +1,5 @@
-"""One-off converter: ../shared/kie/models.json → flows/catalog/data/{images,video,audio,utilities}.json.
+"""One-off converter: flows/catalog/sources/models.json (the vendored capture) →
+flows/catalog/data/{images,video,audio,utilities}.json.
 
 Committed for reproducibility only. The data files are the truth and may be hand-edited after; rerunning
 this script overwrites such edits. Generic mapping rules live in `map_field`; everything the machine
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = ROOT.parent / "shared" / "kie" / "models.json"
+DEFAULT_SOURCE = ROOT / "flows" / "catalog" / "sources" / "models.json"  # vendored capture
 DATA_DIR = ROOT / "flows" / "catalog" / "data"
 MB = 1024 * 1024
 

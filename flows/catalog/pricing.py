@@ -208,6 +208,32 @@ def price_kopecks(
     return credits_to_kopecks(credits_for(entry, values, media_seconds), policy)
 
 
+def unreturned_refund(
+    entry: ModelEntry,
+    values: Mapping[str, Any],
+    charged_kopecks: int,
+    returned: int,
+    policy: PricingPolicy,
+    media_seconds: Mapping[str, float] | None = None,
+) -> int:
+    """Kopecks to give back when Kie returned fewer outputs than the upper bound the hold was priced by
+    (Seedream v4 `max_images`): the charge minus the price of what was returned, under the same policy."""
+    pricing = entry.pricing
+    name = pricing.unit_field
+    if not pricing.refund_unreturned or name is None or charged_kopecks <= 0 or returned <= 0:
+        return 0
+    asked = resolved_values(entry, values).get(name)
+    try:
+        bound = int(asked)
+    except (TypeError, ValueError):
+        return 0
+    if returned >= bound:
+        return 0
+    count: Any = str(returned) if isinstance(asked, str) else returned
+    actual = price_kopecks(entry, {**values, name: count}, policy, media_seconds)
+    return min(charged_kopecks, max(0, charged_kopecks - actual))
+
+
 # --- ranges for cards -------------------------------------------------------------------------------------
 
 

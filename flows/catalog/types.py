@@ -32,6 +32,11 @@ DEFAULT_MAX_BYTES = 20 * MB  # what the Bot API lets a bot download
 FieldName = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 NonNegInt = Annotated[int, Meta(ge=0)]
 PositiveInt = Annotated[int, Meta(ge=1)]
+NonNegFloat = Annotated[float, Meta(ge=0)]
+PositiveFloat = Annotated[float, Meta(gt=0)]
+# The page that documents a limit (a rule without its source cannot be checked against the docs).
+SourceUrl = Annotated[str, Meta(min_length=9, max_length=300, pattern=r"^https://\S+$")]
+MimeType = Annotated[str, Meta(max_length=100, pattern=r"^(image|video|audio)/[a-z0-9.+-]+$")]
 
 
 class _Struct(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -47,6 +52,9 @@ class _FieldBase(_Struct, frozen=True, kw_only=True, tag_field="kind"):
     # Send the default even when the user kept it (when Kie's own default differs or is unknown, or the
     # price depends on the value).
     send_default: bool = False
+    # The pages stating this field's limits (lengths, sizes, formats, durations): the model's doc page,
+    # and e.g. kie.ai/pricing for a billed maximum. Empty when Kie documents none beyond the schema.
+    sources: tuple[SourceUrl, ...] = ()
 
 
 class TextField(_FieldBase, frozen=True, kw_only=True, tag="text"):
@@ -85,18 +93,38 @@ class UrlField(_FieldBase, frozen=True, kw_only=True, tag="url"):
     max_length: PositiveInt = 2048
 
 
-class FileField(_FieldBase, frozen=True, kw_only=True, tag="file"):
+class _FileBase(_FieldBase, frozen=True, kw_only=True):
+    """Limits of one file as Kie's documentation states them (checked at the step from what Telegram
+    reports, and again on the downloaded file by `flows.catalog.measured`)."""
+
+    accept: Annotated[tuple[MediaKind, ...], Meta(min_length=1)]
+    # Per file: the documented limit, never above what the Bot API lets a bot download.
+    max_bytes: PositiveInt = DEFAULT_MAX_BYTES
+    # Accepted MIME types, judged by content (not the file name); empty: any type of `accept`.
+    formats: tuple[MimeType, ...] = ()
+    # Length of each video/audio item in seconds; `max_seconds_exclusive` for "shorter than 60 s".
+    min_seconds: NonNegFloat | None = None
+    max_seconds: PositiveFloat | None = None
+    max_seconds_exclusive: bool = False
+    # Pixel size of each image/video item, and its width/height ratio.
+    min_side_px: PositiveInt | None = None
+    max_side_px: PositiveInt | None = None
+    max_megapixels: PositiveFloat | None = None
+    min_aspect: PositiveFloat | None = None
+    max_aspect: PositiveFloat | None = None
+
+
+class FileField(_FileBase, frozen=True, kw_only=True, tag="file"):
     """One file from Telegram, uploaded to Kie; the value sent is the uploaded file's URL."""
 
-    accept: Annotated[tuple[MediaKind, ...], Meta(min_length=1)]
-    max_bytes: PositiveInt = DEFAULT_MAX_BYTES
 
-
-class FileListField(_FieldBase, frozen=True, kw_only=True, tag="file_list"):
-    accept: Annotated[tuple[MediaKind, ...], Meta(min_length=1)]
+class FileListField(_FileBase, frozen=True, kw_only=True, tag="file_list"):
     min_items: NonNegInt = 0
+    # Required by the loader: Kie's documented maximum, or a sane one where none is documented.
     max_items: PositiveInt | None = None
-    max_bytes: PositiveInt = DEFAULT_MAX_BYTES
+    # All items together.
+    max_total_bytes: PositiveInt | None = None
+    max_total_seconds: PositiveFloat | None = None
 
 
 Field = (
@@ -109,7 +137,8 @@ FILE_KINDS = (FileField, FileListField)
 
 
 class _RuleBase(_Struct, frozen=True, kw_only=True, tag_field="rule"):
-    pass
+    # Where Kie documents the rule (required on the rules that refuse input Kie documents as refused).
+    source: SourceUrl | None = None
 
 
 class RequireWhen(_RuleBase, frozen=True, kw_only=True, tag="require_when"):
@@ -139,8 +168,42 @@ class Exclusive(_RuleBase, frozen=True, kw_only=True, tag="exclusive"):
 
 
 class ForbidCombination(_RuleBase, frozen=True, kw_only=True, tag="forbid_combination"):
+    """Kie refuses these option values together (the review refuses them, and they are never priced)."""
+
     when: Annotated[Condition, Meta(min_length=1)]
     message: str  # a text key, e.g. "runway_1080p_10s"
+    source: SourceUrl
+
+
+class RequireSameSize(_RuleBase, frozen=True, kw_only=True, tag="require_same_size"):
+    """Two images must have the same pixel size (an image and its mask): checked on the downloaded
+    files (Telegram does not report a document's size in pixels)."""
+
+    fields: Annotated[tuple[FieldName, ...], Meta(min_length=2, max_length=2)]
+    source: SourceUrl
+
+
+class SumMax(_RuleBase, frozen=True, kw_only=True, tag="sum_max"):
+    """Several fields together stay within a total: items counted (`count`, each field's items times
+    its weight) or seconds (`seconds`: media length of file fields plus the value of number fields)."""
+
+    fields: Annotated[tuple[FieldName, ...], Meta(min_length=1)]
+    measure: Literal["count", "seconds"]
+    max: Annotated[float, Meta(gt=0)]
+    weights: dict[FieldName, PositiveInt] = {}
+    source: SourceUrl
+
+
+class RangeWhen(_RuleBase, frozen=True, kw_only=True, tag="range_when"):
+    """While `when` holds, a field stays within a narrower range: its number (`value`), its item count
+    (`count`), its text length (`length`) or the length of its media in seconds (`seconds`)."""
+
+    field: FieldName
+    when: Annotated[Condition, Meta(min_length=1)]
+    of: Literal["value", "count", "length", "seconds"]
+    minimum: float | None = None
+    maximum: float | None = None
+    source: SourceUrl
 
 
 class AtLeastOne(_RuleBase, frozen=True, kw_only=True, tag="at_least_one"):
@@ -149,7 +212,17 @@ class AtLeastOne(_RuleBase, frozen=True, kw_only=True, tag="at_least_one"):
     fields: Annotated[tuple[FieldName, ...], Meta(min_length=2)]
 
 
-Rule = RequireWhen | HideWhen | DeriveFromCount | Exclusive | ForbidCombination | AtLeastOne
+Rule = (
+    RequireWhen
+    | HideWhen
+    | DeriveFromCount
+    | Exclusive
+    | ForbidCombination
+    | AtLeastOne
+    | RequireSameSize
+    | SumMax
+    | RangeWhen
+)
 
 
 class InputSchema(_Struct, frozen=True, kw_only=True):
@@ -179,6 +252,9 @@ class Pricing(_Struct, frozen=True, kw_only=True):
     default_units: Annotated[float, Meta(gt=0)] | None = None
     # Kie stops at this many units (e.g. avatars "up to 15 s"), so it bills at most this many.
     max_units: Annotated[float, Meta(gt=0)] | None = None
+    # The unit field is only an upper bound of how many outputs Kie returns (Seedream v4 max_images):
+    # the hold is priced by it, and what was not returned is given back after delivery.
+    refund_unreturned: bool = False
     # Media fields whose seconds are billed on top (Wan 3: output seconds + reference-video seconds).
     plus_media_seconds_of: tuple[FieldName, ...] = ()
     # A second multiplier: how many outputs one request makes (num_images, nVariants ...).

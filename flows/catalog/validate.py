@@ -13,14 +13,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import msgspec
-
+from flows.catalog import limits
+from flows.catalog.conditions import (
+    condition_holds,
+    field_default,
+    is_set,
+    resolved_values,
+    same_value,
+)
+from flows.catalog.problems import InputError, Problem
 from flows.catalog.types import (
-    EMPTY,
-    NONEMPTY,
     AtLeastOne,
     BooleanField,
-    Condition,
     DeriveFromCount,
     EnumField,
     Exclusive,
@@ -36,24 +40,6 @@ from flows.catalog.types import (
     TextField,
     UrlField,
 )
-
-
-class InputError(ValueError):
-    """A user value that does not fit its field. `code` is stable; `params` fill the user text."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code, params)
-        self.code = code
-        self.params = params
-
-
-class Problem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One thing wrong with a whole input; `field` is None for rules spanning several fields."""
-
-    field: str | None
-    code: str
-    params: dict[str, Any] = {}
-
 
 _TRUE = {"true", "yes", "y", "on", "1", "да", "д", "вкл", "включить", "+"}
 _FALSE = {"false", "no", "n", "off", "0", "нет", "н", "выкл", "выключить", "-"}
@@ -153,15 +139,6 @@ def _boolean(raw: Any) -> bool:
     raise InputError("not_a_boolean")
 
 
-def same_value(a: Any, b: Any) -> bool:
-    """Equality that keeps Kie's types apart: True is not 1 and "5" is not 5."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, str) or isinstance(b, str):
-        return isinstance(a, str) and isinstance(b, str) and a == b
-    return a == b
-
-
 def _enum(field: EnumField, raw: Any) -> str | int | float:
     for option in field.values:
         if same_value(option, raw):
@@ -243,40 +220,6 @@ def _file_list(field: FileListField, raw: Any) -> list[str]:
 # --- a whole input --------------------------------------------------------------------------------------
 
 
-def is_set(value: Any) -> bool:
-    return value is not None and value != "" and not (isinstance(value, list | tuple | dict) and not value)
-
-
-def field_default(field: Field) -> Any:
-    return getattr(field, "default", None)
-
-
-def resolved_values(entry: ModelEntry, values: Mapping[str, Any]) -> dict[str, Any]:
-    """User values, else field defaults, plus fixed values: what conditions and prices look at."""
-    out: dict[str, Any] = {}
-    for name, field in entry.schema.properties.items():
-        if is_set(values.get(name)):
-            out[name] = values[name]
-        elif field_default(field) is not None:
-            out[name] = field_default(field)
-    for name, value in entry.fixed.items():
-        out.setdefault(name, value)
-    return out
-
-
-def condition_holds(when: Condition, resolved: Mapping[str, Any]) -> bool:
-    for name, expected in when.items():
-        actual = resolved.get(name)
-        if expected in (NONEMPTY, EMPTY):
-            # `actual` may itself be a marker when price combinations are enumerated
-            present = actual == NONEMPTY or (actual != EMPTY and is_set(actual))
-            if present != (expected == NONEMPTY):
-                return False
-        elif not same_value(actual, expected):
-            return False
-    return True
-
-
 def hidden_fields(entry: ModelEntry, values: Mapping[str, Any]) -> set[str]:
     resolved = resolved_values(entry, values)
     return {
@@ -319,8 +262,14 @@ def advanced_fields(entry: ModelEntry, values: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def validate_input(entry: ModelEntry, values: Mapping[str, Any]) -> list[Problem]:
-    """Everything wrong with a complete input; an empty list means it can be sent."""
+def validate_input(
+    entry: ModelEntry, values: Mapping[str, Any], media: limits.Media | None = None
+) -> list[Problem]:
+    """Everything wrong with a complete input; an empty list means it can be sent.
+
+    `media` (file field → facts of each of its files, as Telegram reported them or as measured) lets
+    the documented file limits and the rules on media length and pixel size be checked too.
+    """
     props = entry.schema.properties
     problems: list[Problem] = []
     hidden = hidden_fields(entry, values)
@@ -357,6 +306,25 @@ def validate_input(entry: ModelEntry, values: Mapping[str, Any]) -> list[Problem
                 problems.append(
                     Problem(None, "forbidden_combination", {"message": rule.message, "when": dict(rule.when)})
                 )
+    problems += _media_problems(entry, values, hidden, media or {})
+    sent = {name: value for name, value in resolved.items() if name not in hidden}
+    return problems + limits.rule_problems(entry, values, sent, media)
+
+
+def _media_problems(
+    entry: ModelEntry, values: Mapping[str, Any], hidden: set[str], media: limits.Media
+) -> list[Problem]:
+    problems = []
+    for name, facts in media.items():
+        field = entry.schema.properties.get(name)
+        if not isinstance(field, FileField | FileListField) or name in hidden or not is_set(values.get(name)):
+            continue
+        errors = [limits.file_problem(field, item) for item in facts]
+        if isinstance(field, FileListField):
+            errors.append(limits.list_problem(field, facts))
+        error = next((e for e in errors if e is not None), None)
+        if error is not None:
+            problems.append(Problem(name, error.code, error.params))
     return problems
 
 

@@ -58,11 +58,14 @@ class WizardFlow:
         self, req: Request, entry: ModelEntry, values: dict[str, Any], files: dict[str, FileRef]
     ) -> Outcome:
         """Straight to the confirm step with values filled in (🔁 Сделать ещё раз, back from a top-up)."""
+        # A field the model no longer has (deprecated since the job ran, e.g. Nano Banana image_size) is
+        # neither asked nor sent any more: drop it rather than refuse the repeat.
+        kept = {name: value for name, value in values.items() if name in entry.schema.properties}
         snap = WizardSnapshot(
             model_id=entry.id,
             schema_hash=req.ctx.book.entry_hash(entry),
             state=chart.REVIEW,
-            values=dict(values),
+            values=kept,
             files=dict(files),
             version=req.session.seq + 1,
         )

@@ -14,6 +14,7 @@ from flows.catalog.types import FileField, FileListField, ModelEntry
 from flows.catalog.validate import Problem, validate_input
 from flows.files import telegram_file_id
 from flows.states import WizardSnapshot
+from flows.wizard.inputs import media_facts
 
 # Stands in for a Telegram file in validation: the real URL exists only after the upload to Kie.
 _PENDING_UPLOAD = "https://telegram-upload.invalid/"
@@ -63,7 +64,8 @@ def media_seconds(snap: WizardSnapshot) -> dict[str, float]:
 
 def review(entry: ModelEntry, snap: WizardSnapshot, policy: Any) -> Review:
     values = values_for_validation(snap)
-    problems = validate_input(entry, values)
+    # Telegram's facts about the files let the review check totals and rules on media length.
+    problems = validate_input(entry, values, media_facts(snap))
     price = None
     if not problems:
         try:

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from flows.catalog.conditions import resolved_values
+from flows.catalog.pricing import format_rub
+from flows.catalog.types import ModelEntry
 from flows.results import failure_screen, links_text, result_screen
 from flows.screens import Screen, SendScreen
+from flows.texts import t
 from integrations.telegram.errors import (
     RejectedByTelegram,
     TelegramSendError,
@@ -84,10 +88,25 @@ async def _send(services: JobServices, job: JobRow) -> list[str]:
             await _screen(services, job, screen)
             return sent.file_ids
         await _screen(services, job, screen)
+    if job.refunded_kopecks and entry is not None and entry.pricing.refund_unreturned:
+        await _screen(services, job, _unreturned_screen(job, entry))
     await _screen(
         services, job, result_screen(lang, job.request_id, job.model_id, links_sent=bool(sent.too_big))
     )
     return sent.file_ids
+
+
+def _unreturned_screen(job: JobRow, entry: ModelEntry) -> Screen:
+    """Fewer outputs than the upper bound the hold was priced by: say what came back to the balance."""
+    asked = resolved_values(entry, job.wizard_values).get(entry.pricing.unit_field or "")
+    text = t(
+        job.lang,
+        "job.unreturned_refund",
+        returned=len(job.result_urls or ()),
+        asked=asked,
+        amount=format_rub(job.refunded_kopecks or 0),
+    )
+    return Screen(text=text)
 
 
 async def _refund_undeliverable(services: JobServices, job: JobRow) -> int:

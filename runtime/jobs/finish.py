@@ -2,7 +2,8 @@
 
 Success captures the hold; failure and timeout release it (and give a free run's unit back). The
 amount the release really moved is stored on the job, so the failure view says "деньги возвращены"
-only when money came back. Holds are created at confirm by the wizard's transaction; a missing hold
+only when money came back. A success that returned fewer outputs than the hold was priced by (an
+upper bound such as Seedream's max_images) gives the difference back in the same transaction, once. Holds are created at confirm by the wizard's transaction; a missing hold
 (UnknownHold) is logged and the job still finishes — the user must be told either way.
 """
 
@@ -33,6 +34,23 @@ async def _capture(conn: asyncpg.Connection, job: JobRow) -> None:
         log.error("%s: hold was already %s; the result is delivered anyway", job.request_id, hold.status)
 
 
+async def _refund_unreturned(conn: asyncpg.Connection, job: JobRow, kopecks: int) -> int:
+    """Give back what outputs Kie did not return cost (keyed by the request id: once, whoever finishes)."""
+    if kopecks <= 0 or job.free:
+        return 0
+    posting = await ledger.adjust(
+        conn,
+        job.user_id,
+        kopecks,
+        f"{job.request_id}: outputs Kie did not return",
+        0,
+        f"unreturned:{job.request_id}",
+    )
+    if posting.applied:
+        log.info("%s: %d kopecks back for outputs Kie did not return", job.request_id, kopecks)
+    return kopecks
+
+
 async def _release(conn: asyncpg.Connection, job: JobRow) -> int:
     """Kopecks this job's release gave back to the user's balance (0 when none moved)."""
     key = hold_key_of(job)
@@ -59,12 +77,15 @@ async def finish_job(
     result_text: str | None = None,
     failure_code: str | None = None,
     failure_message: str | None = None,
+    unreturned_kopecks: int = 0,
 ) -> None:
+    """`unreturned_kopecks`: on success, what the outputs Kie did not return cost (given back)."""
     assert job.lease_token is not None
     async with pool.acquire() as conn, conn.transaction():
         refunded = None
         if state == "succeeded":
             await _capture(conn, job)
+            refunded = await _refund_unreturned(conn, job, unreturned_kopecks) or None
         else:
             refunded = await _release(conn, job)
         changed = await job_queue.finish(

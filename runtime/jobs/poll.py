@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 
+from flows.catalog.pricing import unreturned_refund
 from integrations.kie import KieError, TaskStatus
 from persistence import job_queue
 from persistence.job_queue import JobRow
@@ -73,7 +74,12 @@ async def check(services: JobServices, job: JobRow) -> None:
             )
             return
         await finish_job(
-            services.pool, job, "succeeded", result_urls=urls or None, result_text=status.result_text
+            services.pool,
+            job,
+            "succeeded",
+            result_urls=urls or None,
+            result_text=status.result_text,
+            unreturned_kopecks=_unreturned(services, job, len(urls)),
         )
         return
     if status.state == "failed":
@@ -90,6 +96,14 @@ async def check(services: JobServices, job: JobRow) -> None:
     await job_queue.schedule_check(
         services.pool, job.request_id, job.lease_token, services.timings.poll_delay(elapsed)
     )
+
+
+def _unreturned(services: JobServices, job: JobRow, returned: int) -> int:
+    """What the outputs Kie did not return cost, when the hold was priced by an upper bound."""
+    entry = services.catalog.get(job.model_id)
+    if entry is None or job.free or not returned:
+        return 0
+    return unreturned_refund(entry, job.wizard_values, job.price_kopecks, returned, services.policy)
 
 
 async def _time_out(services: JobServices, job: JobRow, elapsed: float) -> None:

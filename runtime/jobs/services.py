@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from flows.catalog import Catalog
+from flows.catalog import Catalog, PricingPolicy, load_policy
 from integrations.kie import KieClient
 from integrations.telegram.media import MediaSender
 from integrations.telegram.renderer import TelegramRenderer
@@ -25,5 +25,7 @@ class JobServices:
     timings: JobTimings
     callback_url: str | None
     admin_ids: tuple[int, ...] = ()
+    # The policy the wizard priced holds with (refunds of outputs Kie did not return are priced by it).
+    policy: PricingPolicy = field(default_factory=load_policy)
     # request id → loop time of the last chat action (only to space them out; losing it is harmless).
     last_action: dict[str, float] = field(default_factory=dict)

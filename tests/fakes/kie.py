@@ -20,7 +20,8 @@ Knobs (all on `FakeKie`):
   error on the next call of a kind (create, query, upload, credit).
 - `callback_mode(lost=, copies=, delay=)`, `hmac_key=...` (signed callbacks), `go_down()`/`come_back()`
   (connection refused), `expire(url)`, `serve_file(path, content, content_type)`, `credits`.
-- Records: `requests`, `tasks`, `created_per_model`, `queries_per_task`, `uploads`, `callbacks_sent`.
+- Records: `requests`, `tasks`, `created_per_model`, `queries_per_task`, `uploads`, `callbacks_sent`,
+  `refused` (createTask calls refused for a documented limit, see kie_limits.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
+
+from .kie_limits import refusal
 
 __all__ = [
     "CreateError",
@@ -328,6 +331,8 @@ class FakeKie:
         self.queries_per_task: collections.Counter[str] = collections.Counter()
         self.uploads: list[dict[str, Any]] = []
         self.callbacks_sent: list[SentCallback] = []
+        # (model, message) of every createTask refused for breaking a documented limit.
+        self.refused: list[tuple[str, str]] = []
         self.files: dict[str, tuple[bytes, str]] = {}
         self.expired: set[str] = set()
         self.credits: float = 5916.25
@@ -374,6 +379,12 @@ class FakeKie:
         path = path.lstrip("/")
         self.files[path] = (content, content_type)
         return f"{self.base_url}/files/{path}"
+
+    def _own_file(self, url: str) -> tuple[bytes, str] | None:
+        """An uploaded (or served) file of this fake, by its URL."""
+        if not url.startswith(f"{self.base_url}/files/"):
+            return None
+        return self.files.get(url.split("/files/", 1)[1])
 
     def expire(self, url: str) -> None:
         """That result URL now answers 404, like an expired tempfile link."""
@@ -492,6 +503,12 @@ class FakeKie:
             model = _DEDICATED_MODEL[family]
         if family == "suno" and not body.get("callBackUrl"):
             return _json({"code": 422, "msg": "Please enter callBackUrl.", "data": None})
+        # What Kie's documentation says it refuses (lengths, counts, file sizes and types, combinations).
+        payload = body["input"] if family == "market" else body
+        refused = refusal(model, payload, self._own_file)
+        if refused is not None:
+            self.refused.append((model, refused))
+            return _json({"code": 422, "msg": refused, "data": None})
         if self.credits <= 0:
             return _json({"code": 402, "msg": "Credits insufficient", "data": None})
 

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from flows.catalog import CatalogError, load_catalog, load_policy, price_kopecks, validate_input
+from flows.catalog.kie_sources import load_extra_models, load_models
 from flows.catalog.loader import DATA_DIR, DATA_FILES
 from flows.catalog.pricing import EMPTY, NONEMPTY, reachable_combinations
 from flows.catalog.types import FileField, FileListField
-
-MODELS_JSON = Path(__file__).resolve().parents[3] / "shared" / "kie" / "models.json"
 
 # models.json inputs that are deliberately not user fields, per model. A change here is a reviewed change.
 RUNTIME = "callBackUrl"
@@ -47,6 +46,13 @@ NOT_USER_FIELDS: dict[str, set[str]] = {
     "kling-3.0/motion-control": {"background_source"},
     "wan/2-7-videoedit": {"duration"},  # 0 = as long as the input; the price follows the input
     "elevenlabs/text-to-dialogue-v3": {"dialogue"},  # disabled: list of objects
+    # deprecated by Kie (constraints.json): never asked, never sent
+    "google/nano-banana": {"image_size"},
+    "google/nano-banana-edit": {"image_size"},
+    "bytedance/seedance-2": {"return_last_frame"},
+    "bytedance/seedance-2-fast": {"return_last_frame"},
+    # refused by Kie on this model ("only Turbo/Flash v2.5 support language enforcement")
+    "elevenlabs/text-to-speech-multilingual-v2": {"language_code"},
 }
 
 
@@ -57,16 +63,15 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def kie_models():
-    if not MODELS_JSON.exists():
-        pytest.skip("../shared/kie/models.json is not available")
-    return {m["id"].split(" ")[0]: m for m in json.loads(MODELS_JSON.read_text(encoding="utf-8"))}
+    # The vendored capture (flows/catalog/sources): no test depends on ../shared.
+    return load_models()
 
 
 def test_real_catalog_loads_fast_with_enough_enabled_models(catalog):
     started = time.perf_counter()
     load_catalog()
     assert time.perf_counter() - started < 0.2
-    assert len(catalog) == 127
+    assert len(catalog) == 131  # the 127 of models.json and 4 of models-extra.json
     assert len(catalog.enabled()) >= 100
     assert len(catalog.version) == 12
     assert load_catalog().version == catalog.version
@@ -101,6 +106,29 @@ def test_field_names_match_kie_minus_listed_ones(catalog, kie_models):
         ours = set(entry.schema.properties)
         assert ours <= kie_names, (model_id, ours - kie_names)
         assert kie_names - ours == NOT_USER_FIELDS.get(model_id, set()), model_id
+
+
+# Models added from models-extra.json: their fields are a subset of the capture's, minus these.
+EXTRA_MODELS = {
+    "nano-banana-2-lite": set(),
+    "ideogram/v3-reframe": set(),
+    "elevenlabs/sound-effect-v2": {"output_format"},  # fixed to MP3, which Telegram plays
+    "elevenlabs/speech-to-text": set(),
+}
+
+
+def test_models_from_the_extra_capture_are_present_with_their_fields(catalog):
+    extra = load_extra_models()
+    for model_id, not_asked in EXTRA_MODELS.items():
+        entry = catalog.get(model_id)
+        assert entry is not None and entry.enabled, model_id
+        kie_names = {i["name"] for i in extra[model_id]["inputs"]}
+        assert set(entry.schema.properties) == kie_names - not_asked, model_id
+        assert set(entry.fixed) == not_asked, model_id
+    assert catalog.get("elevenlabs/speech-to-text").supports.output == "text"
+    # Sora 2 stays disabled, with its reason.
+    for model_id in ("sora-2-text-to-video", "sora-2-image-to-video"):
+        assert catalog.get(model_id).disabled_reason == "availability uncertain in 2026"
 
 
 def test_fixed_and_derived_fields_cover_what_the_runtime_sends(catalog):
@@ -157,9 +185,14 @@ def test_every_reachable_option_combination_has_a_price(catalog):
         media = {
             n: 7.0 for n, f in entry.schema.properties.items() if isinstance(f, FileField | FileListField)
         }
+        priced = 0
         for combo in reachable_combinations(entry):
             values = _values_for(entry, entry.examples[0], combo)
+            if validate_input(entry, values):
+                continue  # refused with the example's other options (GPT Image 2: 4K needs a ratio)
             assert price_kopecks(entry, values, policy, media) > 0, (entry.id, combo)
+            priced += 1
+        assert priced, entry.id
 
 
 # --- corrupted copies ---------------------------------------------------------------------------------
@@ -258,3 +291,43 @@ def test_malformed_json_names_the_file(tmp_path):
     target = _corrupt(tmp_path, "utilities.json", lambda entries: None)
     (target / "utilities.json").write_text("[{", encoding="utf-8")
     assert "utilities.json: not valid JSON" in _load_error(target)
+
+
+def test_every_file_list_has_a_maximum(catalog):
+    # Issue 13: a list without an item limit let users attach any number of files.
+    for entry in catalog:
+        for name, field in entry.schema.properties.items():
+            if isinstance(field, FileListField):
+                assert field.max_items is not None, (entry.id, name)
+    assert catalog.get("ideogram/character-remix").schema.properties["image_urls"].max_items == 5
+    assert catalog.get("gemini-omni-video").schema.properties["image_urls"].max_items == 7
+
+
+def test_file_list_without_a_maximum_is_refused_by_the_loader(tmp_path):
+    def mutate(entries):
+        del _entry(entries, "google/nano-banana-edit")["schema"]["properties"]["image_urls"]["max_items"]
+
+    message = _load_error(_corrupt(tmp_path, "images.json", mutate))
+    assert "'google/nano-banana-edit'" in message and "schema.properties.image_urls.max_items" in message
+    assert "a file list needs a maximum" in message
+
+
+def test_file_size_above_what_a_bot_can_download_is_refused_by_the_loader(tmp_path):
+    def mutate(entries):
+        _entry(entries, "recraft/remove-background")["schema"]["properties"]["image"]["max_bytes"] = (
+            30 * 2**20
+        )
+
+    message = _load_error(_corrupt(tmp_path, "utilities.json", mutate))
+    assert "schema.properties.image.max_bytes" in message and "above the 20 MB" in message
+
+
+def test_refusing_rule_without_its_source_is_refused_by_the_loader(tmp_path):
+    def mutate(entries):
+        rule = next(
+            r for r in _entry(entries, "runway")["schema"]["rules"] if r["rule"] == "forbid_combination"
+        )
+        del rule["source"]
+
+    message = _load_error(_corrupt(tmp_path, "video.json", mutate))
+    assert "'runway'" in message and "source" in message

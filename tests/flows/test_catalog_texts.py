@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
+from flows.catalog import load_catalog
+from flows.catalog.kie_sources import MODELS_EXTRA_JSON, MODELS_JSON
+
 REPO = Path(__file__).resolve().parents[2]
 TEXTS = REPO / "flows" / "catalog" / "data" / "texts"
-KIE_MODELS = REPO.parent / "shared" / "kie" / "models.json"
+KIE_MODELS = MODELS_JSON  # vendored: no test depends on ../shared
 
 # The catalog normalises these families to short ids, so cards look them up by either form.
 SHORT_IDS = ("suno", "4o-image", "runway", "midjourney")
@@ -35,9 +38,15 @@ def _enum_key(value: object) -> str:
 
 @pytest.fixture(scope="module")
 def kie_models() -> list[dict[str, Any]]:
-    if not KIE_MODELS.is_file():
-        pytest.skip(f"{KIE_MODELS} is absent (it sits beside the checkout in CI)")
-    return _load(KIE_MODELS)
+    # models.json plus the models the catalog takes from models-extra.json.
+    # Only the fields the catalog offers of those (sound effects' output format is fixed to MP3).
+    catalog = load_catalog()
+    extra = [
+        {**m, "inputs": [i for i in m["inputs"] if i["name"] in catalog.get(m["id"]).schema.properties]}
+        for m in _load(MODELS_EXTRA_JSON)
+        if m["id"] in catalog
+    ]
+    return _load(KIE_MODELS) + extra
 
 
 @pytest.fixture(scope="module")

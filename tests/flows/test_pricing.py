@@ -41,11 +41,9 @@ def test_policy_file_decodes():
 def test_per_request_image(catalog):
     # 18 credits × 0.005 × 95 × 2 = 17.10 ₽ → rounded up to 18 ₽
     assert price_kopecks(catalog.get("nano-banana-pro"), PROMPT, POLICY) == 1800
-    # resolution 4K: 16 credits = 15.20 ₽ → 16 ₽
-    assert (
-        price_kopecks(catalog.get("gpt-image-2-text-to-image"), {**PROMPT, "resolution": "4K"}, POLICY)
-        == 1600
-    )
+    # resolution 4K (with a ratio: `auto` is 1K only): 16 credits = 15.20 ₽ → 16 ₽
+    values = {**PROMPT, "resolution": "4K", "aspect_ratio": "16:9"}
+    assert price_kopecks(catalog.get("gpt-image-2-text-to-image"), values, POLICY) == 1600
 
 
 def test_per_second_video_duration_10_at_1080p(catalog):
@@ -111,9 +109,10 @@ def test_per_second_of_an_input_file(catalog):
     }
     with pytest.raises(MediaDurationNeeded):
         price_kopecks(avatar, values, POLICY)
-    # 9.2 s → 10 s × 8 = 80 credits = 76 ₽; 40 s is capped at Kie's 15 s: 120 credits = 114 ₽
+    # 9.2 s → 10 s × 8 = 80 credits = 76 ₽; 40 s → 320 credits = 304 ₽ (Kie takes up to 5 minutes and
+    # bills every second: no 15-second cap that underprices longer audio)
     assert price_kopecks(avatar, values, POLICY, {"audio_url": 9.2}) == 7600
-    assert price_kopecks(avatar, values, POLICY, {"audio_url": 40}) == 11400
+    assert price_kopecks(avatar, values, POLICY, {"audio_url": 40}) == 30400
 
 
 def test_wan3_bills_reference_video_seconds_on_top(catalog):
@@ -173,3 +172,18 @@ def test_free_models_fit_the_free_budget(catalog):
 
 def _fields(policy: PricingPolicy) -> dict:
     return {name: getattr(policy, name) for name in policy.__struct_fields__}
+
+
+def test_unreturned_outputs_are_refunded_by_the_price_of_what_came_back(catalog):
+    from flows.catalog.pricing import unreturned_refund
+
+    seedream = catalog.get("bytedance/seedream-v4-edit")
+    values = {"prompt": "x", "image_urls": ["https://example.com/a.jpg"], "max_images": 6}
+    held = price_kopecks(seedream, values, POLICY)  # 30 credits = 28.50 ₽ → 29 ₽
+    assert held == 2900
+    # 1 image: 5 credits = 4.75 ₽ → the 5 ₽ minimum; 5 images: 25 credits = 23.75 → 24 ₽
+    assert [unreturned_refund(seedream, values, held, n, POLICY) for n in (1, 5, 6, 7)] == [2400, 500, 0, 0]
+    assert unreturned_refund(seedream, values, 0, 1, POLICY) == 0  # free or admin: nothing was charged
+    # Only where the catalog marks the count as an upper bound.
+    wan = catalog.get("wan/2-7-image")
+    assert unreturned_refund(wan, {"prompt": "x", "n": 4}, 2000, 1, POLICY) == 0

@@ -196,6 +196,7 @@ def test_veo_generation_type_is_derived(catalog):
     assert build_request_input(veo, {"prompt": "x"}) == {
         "prompt": "x",
         "resolution": "720p",
+        "duration": 8,  # the price depends on it: always sent
         "generationType": "TEXT_2_VIDEO",
         "model": "veo3_fast",
     }

@@ -95,7 +95,8 @@ def test_file_step_accepts_the_right_kind_and_size_only():
     d.media("video", file_id="V1")
     assert "нужно фото" in d.view.text and d.snapshot.state == "f_image"
     d.media("photo", file_id="P1", size=25 * 1024 * 1024)
-    assert "больше допустимых 20 МБ" in d.view.text
+    # Recraft documents 5 MB: the limit is named in words and units, before any money moves.
+    assert "Файл 25 МБ — эта модель принимает до 5 МБ. Сожмите или пришлите другой." in d.view.text
     d.media("document", file_id="D1", mime_type="application/pdf")
     assert "нужно фото" in d.view.text
     d.media("document", file_id="D2", mime_type="image/png", size=1000)

@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from flows.catalog.human import enum_label, field_hint, field_label, model_example, model_title
+from flows.catalog.limits import refused_options
 from flows.catalog.types import (
     BooleanField,
     EnumField,
@@ -24,6 +25,7 @@ from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
 from flows.wizard.chart import ENUM_PAGE
+from flows.wizard.inputs import file_limits_text
 from flows.wizard.screens.common import (
     MB,
     display_value,
@@ -36,8 +38,12 @@ from flows.wizard.screens.common import (
 
 
 def _constraint(spec: Field, lang: str) -> str | None:
+    if isinstance(spec, TextField) and spec.max_length and spec.min_length and spec.min_length > 1:
+        return t(lang, "step.limit_text_range", min=spec.min_length, max=spec.max_length)
     if isinstance(spec, TextField) and spec.max_length:
         return t(lang, "step.limit_text", max=spec.max_length)
+    if isinstance(spec, FileField | FileListField):
+        return file_limits_text(spec, lang)
     if isinstance(spec, IntegerField | NumberField) and spec.minimum is not None and spec.maximum is not None:
         low, high = (_num(spec.minimum), _num(spec.maximum))
         return t(lang, "step.range", min=low, max=high)
@@ -119,7 +125,7 @@ def step_screen(
         lines.append(t(lang, "step.skip"))
     rows: list[tuple[Button, ...]] = []
     if isinstance(spec, EnumField) and "choose" in enabled:
-        rows += _enum_rows(snap, name, spec, lang, enabled)
+        rows += _enum_rows(snap, name, spec, lang, enabled, hidden=refused_options(entry, snap.values, name))
     elif isinstance(spec, BooleanField) and "toggle" in enabled:
         current = snap.values.get(name)
         if current is None:
@@ -145,13 +151,19 @@ def enum_page_of(snap: WizardSnapshot, name: str, spec: EnumField) -> int:
 
 
 def _enum_rows(
-    snap: WizardSnapshot, name: str, spec: EnumField, lang: str, enabled: frozenset[str]
+    snap: WizardSnapshot,
+    name: str,
+    spec: EnumField,
+    lang: str,
+    enabled: frozenset[str],
+    hidden: frozenset[int] = frozenset(),
 ) -> list[tuple[Button, ...]]:
+    """`hidden`: options that would complete a combination Kie refuses (not offered; indexes stay global)."""
     current = snap.values.get(name, spec.default)
     pages = -(-len(spec.values) // ENUM_PAGE)
     page = min(max(enum_page_of(snap, name, spec), 0), pages - 1)
     first = page * ENUM_PAGE
-    shown = list(enumerate(spec.values))[first : first + ENUM_PAGE]
+    shown = [(i, v) for i, v in list(enumerate(spec.values))[first : first + ENUM_PAGE] if i not in hidden]
     labels = [enum_label(name, value, lang) for _, value in shown]
     longest = max(len(label) for label in labels)
     per_row = 3 if longest <= 8 else 2 if longest <= 16 else 1
