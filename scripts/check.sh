@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it: compile, lint, guards, then pytest on a real PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m compileall -q flows runtime integrations persistence scripts bench tests
+python3 -m compileall -q flows runtime integrations persistence sandbox scripts bench tests
 python3 -m ruff check .
 python3 -m ruff format --check .
 python3 scripts/guards.py

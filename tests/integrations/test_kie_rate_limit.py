@@ -7,7 +7,7 @@ import asyncio
 from integrations.kie import KieClient, KieLimiter, RateLimit
 from persistence import kie_limits
 from persistence.db import create_pool
-from tests.fakes.kie import FakeKie
+from sandbox.kie import FakeKie
 
 
 def _max_in_window(times: list[float], window: float) -> int:
