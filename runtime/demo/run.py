@@ -209,7 +209,10 @@ async def run_demo(options: DemoOptions) -> None:
     try:
         await demo.start()
         log.info(
-            "TRT demo is ready in %.1f s: open %s — Ctrl+C stops it", demo.bot_ready_after or 0, demo.url
+            "TRT demo is ready in %.1f s (the page answered after %.1f s): open %s — Ctrl+C stops it",
+            demo.bot_ready_after or 0,
+            demo.page_ready_after or 0,
+            demo.url,
         )
         await stop.wait()
         log.info("stopping the demo")

@@ -303,6 +303,8 @@ class LiveTelegram(FakeTelegram):
         result = super()._api_setWebhook(params)
         if self.webhook_url:
             self._webhook_set.set()
+            if self.bot_status == "starting":
+                self._set_status("ok", "")  # the bot is up: the page stops saying "starting"
         else:
             self._webhook_set.clear()
         return result

@@ -122,6 +122,7 @@ class Chat {
     root.appendChild(this.el);
     this.wire();
     this.commands = data.commands || [];
+    this.notTyping();
     data.messages.forEach((m) => this.upsert(m, false));
     this.refreshEmpty();
     this.scrollDown(true);
@@ -219,7 +220,7 @@ class Chat {
 
   notTyping() {
     clearTimeout(this.typingTimer);
-    this.status.textContent = "бот";
+    this.status.textContent = state.status === "starting" ? "запускается…" : "бот";
     this.status.classList.remove("typing");
   }
 
@@ -440,6 +441,8 @@ function onEvent(event) {
     case "action": if (chat) chat.typing(event.action); break;
     case "commands": reloadCommands(); break;
     case "status":
+      state.status = event.status;
+      Object.values(chats).forEach((c) => c.notTyping());
       banner(event.status === "ok" ? "" : `Бот не отвечает: ${event.detail}. Telegram повторяет доставку…`, false);
       break;
     case "log": banner(`Ошибка в боте: ${event.text} — подробности в терминале.`, true); break;
