@@ -378,6 +378,24 @@ class LiveTelegram(FakeTelegram):
                 if isinstance(message, dict):
                     self.publish({"type": "message", "chat": message["chat"]["id"], "message": message})
 
+    def _media_object(
+        self, kind: str, source: Any, params: dict[str, Any]
+    ) -> dict[str, Any] | list[dict[str, Any]]:
+        """As the fake, but what Telegram reads from a real file is read from it: type, size, length."""
+        described = super()._media_object(kind, source, params)
+        if not isinstance(source, Upload):
+            return described
+        if isinstance(described, list):
+            size = media.image_size(source.data)
+            if size:
+                described[-1]["width"], described[-1]["height"] = size
+            return described
+        if "mime_type" in described:
+            described["mime_type"] = media.sniff(source.data, described["mime_type"])
+        if "duration" in described and "duration" not in params:
+            described["duration"] = media.duration(source.data) or described["duration"]
+        return described
+
     def _api_sendInvoice(self, params: dict[str, Any]) -> dict[str, Any]:
         message = super()._api_sendInvoice(params)
         self.invoices[(message["chat"]["id"], message["message_id"])] = _Invoice(

@@ -192,3 +192,72 @@ async def test_the_embedded_postgres_starts_keeps_its_data_and_fresh_wipes_it(tm
         await conn.close()
     finally:
         await fresh.stop()
+
+
+async def test_errors_of_the_bot_reach_the_page_redacted():
+    import logging
+
+    from runtime.demo.run import _PageErrors
+    from runtime.logs import add_secrets
+    from sandbox.webchat.emulator import LiveTelegram
+
+    tg = LiveTelegram({"user": DEMO_USER})
+    events = tg.listen()
+    handler = _PageErrors(tg, asyncio.get_running_loop())
+    add_secrets(["very-secret-kie-key"])
+    logger = logging.getLogger("runtime.jobs.test")
+    logger.addHandler(handler)
+    try:
+        logger.warning("only a warning")
+        logger.error("job R-AAAAAA failed: Kie said no to very-secret-kie-key")
+    finally:
+        logger.removeHandler(handler)
+    event = await asyncio.wait_for(events.get(), 2)
+    assert event["type"] == "log" and event["level"] == "ERROR"
+    assert "job R-AAAAAA failed" in event["text"] and "very-secret-kie-key" not in event["text"]
+    assert events.empty()  # warnings stay in the terminal
+
+
+async def test_trt_demo_command_serves_and_stops_cleanly_on_ctrl_c(tmp_path):
+    """The command as a newcomer runs it: embedded PostgreSQL, the page, then Ctrl+C stops it all."""
+    import signal
+    import sys
+    from pathlib import Path
+
+    port = free_port("127.0.0.1")
+    data_dir = tmp_path / "trt-demo"
+    environ = {k: v for k, v in __import__("os").environ.items() if k != "DATABASE_URL"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "runtime.cli",
+        "demo",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        cwd=Path(__file__).resolve().parents[2],
+        env=environ,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with asyncio.timeout(60):
+                while True:
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/api/state") as response:
+                            if (await response.json())["status"] == "ok":
+                                break
+                    except aiohttp.ClientError:
+                        pass
+                    await asyncio.sleep(0.1)
+        assert (data_dir / "pg" / "postmaster.pid").exists()
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "=demo" in log and "TELEGRAM_BOT_TOKEN=demo" in log
+    assert "embedded PostgreSQL stopped" in log
+    assert not (data_dir / "pg" / "postmaster.pid").exists()  # the server is down, not orphaned

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from PIL import Image
 
+from sandbox import media
 from sandbox.simulated_kie import SimulatedKie
 from sandbox.webchat.emulator import LiveTelegram, Person
 from sandbox.webchat.server import build_webchat_app
@@ -319,3 +320,17 @@ async def test_the_failure_switch_and_the_page_are_served(world):
     body = await state(http, page)
     assert body["fail_next"] is True and set(body["chats"]) == {"user", "admin"}
     assert json.dumps(body)  # plain JSON for the page
+
+
+async def test_what_telegram_reads_from_a_sent_file_is_read_from_it(world):
+    tg, kie, _, _, _, api = world
+    url = kie.serve_file("results/t/0.wav", media.melody("песня", seconds=3.0).data, "audio/wav")
+    _, sent = await api("sendAudio", chat_id=501, audio=url)
+    audio = sent["result"]["audio"]
+    assert (audio["mime_type"], audio["duration"], audio["file_name"]) == ("audio/wav", 3, "0.wav")
+    picture = media.picture("кот", model="m", ratio="9:16", long_side=320)
+    _, sent = await api(
+        "sendPhoto", chat_id=501, photo=kie.serve_file("results/t/1.png", picture.data, "image/png")
+    )
+    largest = sent["result"]["photo"][-1]
+    assert (largest["width"], largest["height"]) == (180, 320)
