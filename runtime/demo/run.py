@@ -13,6 +13,7 @@ import contextlib
 import errno
 import logging
 import os
+import shutil
 import signal
 import socket
 import time
@@ -26,6 +27,7 @@ from runtime.demo.database import DemoDatabase, DemoError, open_database
 from runtime.demo.settings import ADMIN, DEMO_USER, demo_environment, demo_profiles
 from runtime.logs import redacting_formatter
 from sandbox.simulated_kie import SimulatedKie
+from sandbox.webchat import transcript
 from sandbox.webchat.emulator import LiveTelegram
 from sandbox.webchat.server import build_webchat_app
 
@@ -61,6 +63,10 @@ class Demo:
         self.bot_ready_after: float | None = None
 
     @property
+    def transcript_dir(self) -> Path:
+        return self.options.data_dir / "telegram"
+
+    @property
     def url(self) -> str:
         return f"http://{self.options.host}:{self.options.port}/"
 
@@ -74,6 +80,11 @@ class Demo:
             self.tg = LiveTelegram(
                 {"user": DEMO_USER, "admin": ADMIN}, bot_username="trt_demo_bot", bot_first_name="TRT Demo"
             )
+            if options.fresh:
+                shutil.rmtree(self.transcript_dir, ignore_errors=True)
+            restored = transcript.load(self.tg, self.transcript_dir)
+            if restored:
+                log.info("web chat: %d messages restored from %s", restored, self.transcript_dir)
             await self.tg.start()
             await self._serve_page()
             self.page_ready_after = time.monotonic() - self.started_at
@@ -150,6 +161,11 @@ class Demo:
             await self.kie.stop()
         if self.tg is not None:
             await self.tg.stop()
+            if self.app is not None:  # only a demo that ran has a transcript worth keeping
+                try:
+                    await asyncio.to_thread(transcript.save, self.tg, self.transcript_dir)
+                except OSError:
+                    log.exception("could not save the chat transcript in %s", self.transcript_dir)
         if self.db is not None:
             await self.db.stop()
 

@@ -378,6 +378,12 @@ class LiveTelegram(FakeTelegram):
                 if isinstance(message, dict):
                     self.publish({"type": "message", "chat": message["chat"]["id"], "message": message})
 
+    def _find(self, params: dict[str, Any], action: str = "edit") -> tuple[int | str, dict[str, Any]]:
+        chat_id, message = super()._find(params, action)
+        if action == "edit" and message.get("from", {}).get("id") != self.bot_id:
+            raise _bad("message can't be edited")  # a person's own message, as on Telegram
+        return chat_id, message
+
     def _media_object(
         self, kind: str, source: Any, params: dict[str, Any]
     ) -> dict[str, Any] | list[dict[str, Any]]:

@@ -123,9 +123,13 @@ async def test_demo_runs_a_generation_end_to_end_offline_with_a_welcome_balance_
         assert host in ("127.0.0.1", "localhost", "::1", None) or ipaddress.ip_address(host).is_loopback, host
 
     # A second run keeps the data and does not credit the welcome balance again.
+    shown = demo.tg.history("user")
     again = Demo(options(database_url, tmp_path))
     await again.start()
-    await again.stop()
+    try:
+        assert again.tg.history("user") == shown  # the chat is where the first run left it
+    finally:
+        await again.stop()
     assert await ledger.balance(db, DEMO_USER.user_id) == ledger.Balance(WELCOME_KOPECKS, 0)
     credits = await db.fetchval(
         "SELECT count(*) FROM ledger_transactions WHERE kind = 'topup' AND user_id = $1", DEMO_USER.user_id

@@ -14,6 +14,7 @@ from PIL import Image
 
 from sandbox import media
 from sandbox.simulated_kie import SimulatedKie
+from sandbox.webchat import transcript
 from sandbox.webchat.emulator import LiveTelegram, Person
 from sandbox.webchat.server import build_webchat_app
 
@@ -334,3 +335,47 @@ async def test_what_telegram_reads_from_a_sent_file_is_read_from_it(world):
     )
     largest = sent["result"]["photo"][-1]
     assert (largest["width"], largest["height"]) == (180, 320)
+
+
+async def test_a_persons_own_message_cannot_be_edited_by_the_bot(world):
+    tg, _, bot, http, page, api = world
+    _, answer = await post(http, page + "/api/user/send", json={"text": "моё"})
+    status, refused = await api(
+        "editMessageText", chat_id=501, message_id=answer["message"]["message_id"], text="x"
+    )
+    assert (status, refused["description"]) == (400, "Bad Request: message can't be edited")
+
+
+async def test_the_transcript_survives_a_restart_with_files_counters_and_invoices(world, tmp_path):
+    tg, kie, _, http, page, api = world
+    await post(http, page + "/api/user/send", json={"text": "привет"})
+    picture = media.picture("кот", model="m", long_side=64)
+    _, photo = await api("sendPhoto", chat_id=501, photo=kie.serve_file("r/0.png", picture.data, "image/png"))
+    _, invoice = await api(
+        "sendInvoice",
+        chat_id=501,
+        title="T",
+        description="D",
+        payload="stars:1",
+        currency="XTR",
+        prices=[{"label": "x", "amount": 5}],
+    )
+    transcript.save(tg, tmp_path / "telegram")
+
+    again = LiveTelegram({"user": USER, "admin": ADMIN})
+    assert transcript.load(again, tmp_path / "telegram") == 3
+    assert again.history("user") == tg.history("user")
+    file_id = photo["result"]["photo"][-1]["file_id"]
+    assert again.files[file_id].data == picture.data
+    assert again.invoices[(501, invoice["result"]["message_id"])].payload == "stars:1"
+    # New messages continue the numbering: the bot's stored message ids keep meaning the same messages.
+    assert again.send_text("user", "снова")["message_id"] == invoice["result"]["message_id"] + 1
+
+
+def test_an_unreadable_transcript_starts_empty_chats(tmp_path):
+    folder = tmp_path / "telegram"
+    folder.mkdir()
+    (folder / "chat.json").write_text('{"version": 1, "messages": {"501": [{"no": "id"}]}, "files": []}')
+    tg = LiveTelegram({"user": USER})
+    assert transcript.load(tg, folder) == 0
+    assert tg.history("user") == [] and tg.files == {}
