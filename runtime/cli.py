@@ -59,10 +59,15 @@ def _demo(args: argparse.Namespace) -> int:
     options = DemoOptions(
         port=args.port, data_dir=Path(args.data_dir), fresh=args.fresh, delay_scale=args.delay_scale
     )
+    from flows.catalog import CatalogError
+
     try:
         asyncio.run(run_demo(options))
     except DemoError as exc:
         log.error("%s", exc)
+        return 2
+    except CatalogError as exc:
+        log.error("the model catalog is broken, not starting: %s", exc)
         return 2
     return 0
 

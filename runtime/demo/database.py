@@ -51,15 +51,38 @@ async def open_database(environ: dict[str, str], data_dir: Path, *, fresh: bool)
     if url:
         if fresh:
             log.warning(
-                "--fresh wipes only the embedded database in %s; DATABASE_URL is left as it is", data_dir
+                "--fresh leaves the DATABASE_URL database as it is; only the demo's chats start empty"
             )
+        await _check_reachable(url)
         return DemoDatabase(url)
     pgdata = data_dir / "pg"
-    if fresh and data_dir.exists():
-        await asyncio.to_thread(_wipe, data_dir, pgdata)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        if fresh and data_dir.exists():
+            await asyncio.to_thread(_wipe, data_dir, pgdata)
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DemoError(
+            f"Cannot use {data_dir} for the demo's data ({exc.strerror or exc}): pick another folder with --data-dir"
+        ) from exc
     server = await asyncio.to_thread(_start_embedded, pgdata)
     return DemoDatabase(server.get_uri(), server)
+
+
+async def _check_reachable(url: str) -> None:
+    """Fail with what to do, not a traceback: a wrong DATABASE_URL is the likeliest mistake here."""
+    import asyncpg
+
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in ("postgres", "postgresql"):
+        raise DemoError("DATABASE_URL must be a postgresql:// URL, e.g. postgresql://USER@HOST:5432/DBNAME")
+    try:
+        connection = await asyncpg.connect(url, timeout=10)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, ValueError) as exc:
+        raise DemoError(
+            f"Cannot connect to DATABASE_URL ({type(exc).__name__}: {exc}). Check the server and the URL, "
+            "or unset DATABASE_URL to use the embedded PostgreSQL."
+        ) from exc
+    await connection.close()
 
 
 def _embedded_module():

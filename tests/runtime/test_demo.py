@@ -265,3 +265,16 @@ async def test_trt_demo_command_serves_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert "=demo" in log and "TELEGRAM_BOT_TOKEN=demo" in log
     assert "embedded PostgreSQL stopped" in log
     assert not (data_dir / "pg" / "postmaster.pid").exists()  # the server is down, not orphaned
+
+
+async def test_a_database_url_that_does_not_answer_is_named_with_what_to_do(tmp_path):
+    closed = free_port("127.0.0.1")
+    with pytest.raises(DemoError) as caught:
+        await open_database(
+            {"DATABASE_URL": f"postgresql://demo:pw-123456@127.0.0.1:{closed}/x"}, tmp_path, fresh=False
+        )
+    message = str(caught.value)
+    assert message.startswith("Cannot connect to DATABASE_URL") and "unset DATABASE_URL" in message
+    assert "pw-123456" not in message
+    with pytest.raises(DemoError, match="must be a postgresql:// URL"):
+        await open_database({"DATABASE_URL": "mysql://x@y/z"}, tmp_path, fresh=False)
