@@ -250,7 +250,11 @@ class Chat {
     const group = message.media_group_id;
     const old = this.list.querySelector(`[data-id="${message.message_id}"]`);
     const fresh = this.render(message, fromBot);
-    if (old) {
+    if (old && old.closest(".album")) {
+      // An album item changed (a new caption or media): swap the item, keep the album.
+      const item = fresh.querySelector(".album [data-id]");
+      if (item) old.replaceWith(item);
+    } else if (old) {
       old.replaceWith(fresh);
     } else if (group && this.list.querySelector(`.row[data-group="${group}"]`)) {
       const row = this.list.querySelector(`.row[data-group="${group}"]`);
