@@ -40,7 +40,7 @@ class StubBot:
         return web.Response(status=status)
 
     async def next(self, count: int = 1) -> list[dict]:
-        for _ in range(200):
+        for _ in range(500):  # up to 10 s: generous, the check is what arrives, not how fast
             if len(self.updates) >= count:
                 return self.updates
             await asyncio.sleep(0.02)
