@@ -28,7 +28,7 @@ from typing import Any, TextIO
 import aiohttp
 import msgspec
 
-from tests.fakes.telegram import Call, FakeTelegram, make_message_update
+from sandbox.telegram import Call, FakeTelegram, make_message_update
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

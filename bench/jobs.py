@@ -45,10 +45,10 @@ from runtime.config import load_settings
 from runtime.ids import new_request_id
 from runtime.jobs import JobsOptions, JobTimings, PollTier
 from runtime.logs import setup_logging
+from sandbox.kie import FakeKie, FakeTask, Phase, Succeed
+from sandbox.telegram import FakeTelegram
 from tests.db import create_database, drop_database, url_for
 from tests.e2e.harness import env_for, free_port
-from tests.fakes.kie import FakeKie, FakeTask, Phase, Succeed
-from tests.fakes.telegram import FakeTelegram
 from tests.flows.driver import CATALOG
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -53,8 +53,8 @@ from bench.common import (
     percentile,
     postgres_cpu_by_pid,
 )
+from sandbox.telegram import Call, make_callback_update, make_message_update
 from tests.db import url_for
-from tests.fakes.telegram import Call, make_callback_update, make_message_update
 
 TITLE = "TRT wizard benchmark (charts, one step through the webhook, session size)"
 DEFAULT_MODEL = "kling-3.0/video"

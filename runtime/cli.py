@@ -1,6 +1,6 @@
 """The `trt` command: `trt run` serves the bot; `trt check-config` validates the environment;
 `trt flows export` writes the wizard diagrams; `trt catalog check` / `trt catalog diff` compare the
-catalog with Kie's documentation and with a new capture of Kie's models."""
+catalog with Kie's documentation and with a new capture of Kie's models; `trt demo` runs the whole bot locally in a browser."""
 
 from __future__ import annotations
 
@@ -47,6 +47,40 @@ def _check_config(_: argparse.Namespace) -> int:
     _settings_or_exit()
     log.info("configuration is valid")
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from runtime.demo.database import DemoError
+    from runtime.demo.run import DemoOptions, run_demo
+
+    # The demo's own values are no secrets; real ones from the environment (DATABASE_URL) are masked.
+    setup_logging(args.log_level, "text", _environment_secrets())
+    options = DemoOptions(
+        port=args.port, data_dir=Path(args.data_dir), fresh=args.fresh, delay_scale=args.delay_scale
+    )
+    from flows.catalog import CatalogError
+
+    try:
+        asyncio.run(run_demo(options))
+    except DemoError as exc:
+        log.error("%s", exc)
+        return 2
+    except CatalogError as exc:
+        log.error("the model catalog is broken, not starting: %s", exc)
+        return 2
+    return 0
+
+
+def _environment_secrets() -> tuple[str, ...]:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(os.environ.get("DATABASE_URL", "")).password
+    except ValueError:
+        return ()
+    return (password, unquote(password)) if password else ()
 
 
 def _flows_export(args: argparse.Namespace) -> int:
@@ -120,6 +154,17 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check-config", help="validate the environment and exit").set_defaults(
         func=_check_config
     )
+    demo = commands.add_parser(
+        "demo", help="the whole bot in a browser: local Telegram, simulated Kie, embedded PostgreSQL"
+    )
+    demo.add_argument("--port", type=int, default=8080, help="web chat port (default 8080)")
+    demo.add_argument("--fresh", action="store_true", help="wipe the demo data (./.trt-demo) first")
+    demo.add_argument("--data-dir", default=".trt-demo", help="where the embedded database lives")
+    demo.add_argument(
+        "--delay-scale", type=float, default=1.0, help="multiply simulated generation times (0 = instant)"
+    )
+    demo.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    demo.set_defaults(func=_demo)
     flows = commands.add_parser("flows", help="wizard statecharts").add_subparsers(
         dest="flows_command", required=True
     )

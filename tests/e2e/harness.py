@@ -10,7 +10,7 @@ import aiohttp
 
 from runtime.config import load_settings
 from runtime.secrets import webhook_header_secret, webhook_path_secret
-from tests.fakes.telegram import FakeTelegram
+from sandbox.telegram import FakeTelegram
 
 ADMIN_ID = 900001
 
@@ -93,7 +93,7 @@ async def running_app(
     port: int | None = None,
     **overrides: str,
 ):
-    """The real app on a free port. `kie`: a started tests.fakes.kie.FakeKie to point the app at;
+    """The real app on a free port. `kie`: a started sandbox.kie.FakeKie to point the app at;
     `jobs`: runtime.jobs.JobsOptions (tests shrink poll intervals and timeouts)."""
     from runtime.app import TrtApp
 

@@ -1,11 +1,11 @@
 """The first bot surface through real HTTP: commands, menus, hints, groups, Telegram's error quirks."""
 
-from tests.e2e.harness import running_app
-from tests.fakes.telegram import (
+from sandbox.telegram import (
     make_callback_update,
     make_message_update,
     make_my_chat_member_update,
 )
+from tests.e2e.harness import running_app
 
 
 def _texts(tg, chat_id):

@@ -10,10 +10,10 @@ import itertools
 import aiohttp
 
 from persistence import ledger, users
+from sandbox.kie import DEFAULT_API_KEY, FakeKie
+from sandbox.telegram import make_message_update
 from tests.e2e.harness import running_app
 from tests.e2e.test_wizard_webhook import WebhookChat
-from tests.fakes.kie import DEFAULT_API_KEY, FakeKie
-from tests.fakes.telegram import make_message_update
 from tests.flows.driver import CATALOG
 
 MB = 1024 * 1024

@@ -10,9 +10,9 @@ from flows.app import REGISTRY
 from persistence import inbox
 from runtime import processor
 from runtime.updates import head_of, parse_update
+from sandbox.telegram import FakeTelegram, make_callback_update, make_message_update
 from tests.e2e.harness import running_app
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.fakes.telegram import FakeTelegram, make_callback_update, make_message_update
 
 
 @pytest.fixture

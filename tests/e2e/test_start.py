@@ -1,5 +1,5 @@
+from sandbox.telegram import make_callback_update, make_message_update
 from tests.e2e.harness import running_app
-from tests.fakes.telegram import make_callback_update, make_message_update
 
 
 async def test_start_registers_user_and_shows_main_menu(db, database_url):

@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from tests.e2e.harness import running_app
-from tests.fakes.telegram import (
+from sandbox.telegram import (
     make_channel_post_update,
     make_edited_message_update,
     make_message_update,
 )
+from tests.e2e.harness import running_app
 
 
 async def _inbox_count(db) -> int:

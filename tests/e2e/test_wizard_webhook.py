@@ -7,8 +7,8 @@ import itertools
 from flows.catalog.validate import build_request_input
 from flows.wizard import chart
 from persistence import ledger, users
+from sandbox.telegram import FakeTelegram, make_callback_update, make_message_update
 from tests.e2e.harness import running_app
-from tests.fakes.telegram import FakeTelegram, make_callback_update, make_message_update
 from tests.flows.driver import CATALOG, View, fill_from_example
 
 _update_ids = itertools.count(10_000)

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from integrations.kie import KieClient, MalformedCallback, RetryPolicy, parse_callback, verify_signature
 from integrations.kie.callbacks import sign
-from tests.fakes.kie import Fail, FakeKie, Phase, Succeed
+from sandbox.kie import Fail, FakeKie, Phase, Succeed
 
 FAST = RetryPolicy(attempts=3, within_seconds=2, base_seconds=0.01, max_wait_seconds=0.02)
 HMAC_KEY = "whk-test-0123456789"

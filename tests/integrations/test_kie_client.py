@@ -30,7 +30,7 @@ from integrations.kie import (
 )
 from integrations.kie.families import get_family
 from integrations.kie.types import decode_param
-from tests.fakes.kie import CreateError, CreateHang, Fail, FakeKie, Phase, Succeed
+from sandbox.kie import CreateError, CreateHang, Fail, FakeKie, Phase, Succeed
 
 API_KEY = "kie-secret-key-4f9a0c1e77b2d3"
 BOT_TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk"

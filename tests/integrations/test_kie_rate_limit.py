@@ -8,7 +8,7 @@ from integrations.kie import KieClient, KieLimiter, RateLimit
 from persistence import kie_limits
 from persistence.db import create_pool
 from persistence.kie_limits import KieRateSlots
-from tests.fakes.kie import FakeKie
+from sandbox.kie import FakeKie
 
 
 def _max_in_window(times: list[float], window: float) -> int:

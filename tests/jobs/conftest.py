@@ -14,8 +14,8 @@ from integrations.kie.rate_limit import RateLimit
 from persistence import jobs, ledger, users
 from runtime.ids import new_request_id
 from runtime.jobs import JobsOptions, JobTimings, PollTier
-from tests.fakes.kie import FakeKie
-from tests.fakes.telegram import FakeTelegram
+from sandbox.kie import FakeKie
+from sandbox.telegram import FakeTelegram
 from tests.flows.driver import CATALOG
 
 FAST_TIMINGS = JobTimings(

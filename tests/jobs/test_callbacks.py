@@ -11,8 +11,8 @@ import msgspec
 from integrations.kie.callbacks import sign
 from runtime.jobs import PollTier
 from runtime.secrets import kie_callback_secret
+from sandbox.kie import FakeKie, Phase, Succeed
 from tests.e2e.harness import running_app
-from tests.fakes.kie import FakeKie, Phase, Succeed
 from tests.jobs.conftest import FAST_TIMINGS, add_job, fast_options, result_views, wait_delivered, wait_for
 
 MODEL = "google/nano-banana"

@@ -4,9 +4,9 @@ with its money back; once it went to Kie it cannot."""
 from __future__ import annotations
 
 from runtime.jobs import JobTimings
+from sandbox.kie import CreateError, Phase, Succeed
+from sandbox.telegram import make_callback_update
 from tests.e2e.harness import running_app
-from tests.fakes.kie import CreateError, Phase, Succeed
-from tests.fakes.telegram import make_callback_update
 from tests.jobs.conftest import FAST_TIMINGS, add_job, fast_options, wait_for
 
 MODEL = "google/nano-banana"

@@ -8,9 +8,9 @@ import logging
 from flows.files import telegram_file_value
 from integrations.telegram.media import Limits
 from persistence import ledger
+from sandbox.kie import Phase, Succeed
+from sandbox.telegram import Upload
 from tests.e2e.harness import running_app
-from tests.fakes.kie import Phase, Succeed
-from tests.fakes.telegram import Upload
 from tests.jobs.conftest import add_job, example_input, fast_options, result_views, wait_delivered
 
 MODEL = "google/nano-banana"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from sandbox.kie import Phase, Succeed
 from tests.e2e.harness import running_app
-from tests.fakes.kie import Phase, Succeed
 from tests.jobs.conftest import add_job, fast_options, result_views, wait_delivered, wait_for
 
 MODEL = "google/nano-banana"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+from sandbox.kie import Succeed
 from tests.e2e.harness import running_app
-from tests.fakes.kie import Succeed
 from tests.jobs.conftest import add_job, example_input, fast_options, result_views, texts_in, wait_delivered
 
 CASES = {

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
+from sandbox.kie import CreateError, CreateHang, Fail, Phase, Succeed
 from tests.e2e.harness import ADMIN_ID, running_app
-from tests.fakes.kie import CreateError, CreateHang, Fail, Phase, Succeed
 from tests.jobs.conftest import add_job, fast_options, result_views, wait_delivered
 
 MODEL = "google/nano-banana"

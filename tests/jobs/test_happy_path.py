@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from persistence import ledger
+from sandbox.kie import Phase, Succeed
 from tests.e2e.harness import running_app
-from tests.fakes.kie import Phase, Succeed
 from tests.jobs.conftest import add_job, fast_options, result_views, wait_delivered
 
 FAMILY_MODELS = {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from sandbox.kie import Phase, Succeed
+from sandbox.telegram import make_callback_update
 from tests.e2e.harness import running_app
-from tests.fakes.kie import Phase, Succeed
-from tests.fakes.telegram import make_callback_update
 from tests.jobs.conftest import add_job, fast_options, wait_delivered
 
 MODEL = "google/nano-banana"

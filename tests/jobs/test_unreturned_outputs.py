@@ -6,8 +6,8 @@ from __future__ import annotations
 from flows.catalog import load_policy, price_kopecks
 from flows.catalog.validate import build_request_input
 from persistence import ledger
+from sandbox.kie import Succeed
 from tests.e2e.harness import running_app
-from tests.fakes.kie import Succeed
 from tests.flows.driver import CATALOG
 from tests.jobs.conftest import add_job, fast_options, texts_in, wait_delivered
 

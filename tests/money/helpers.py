@@ -6,13 +6,13 @@ import itertools
 import re
 
 from persistence import ledger
-from tests.e2e.harness import ADMIN_ID, Client
-from tests.fakes.telegram import (
+from sandbox.telegram import (
     make_callback_update,
     make_message_update,
     make_pre_checkout_update,
     make_successful_payment_update,
 )
+from tests.e2e.harness import ADMIN_ID, Client
 
 CODE = re.compile(r"\b(T-[0-9A-HJKMNP-TV-Z]{6})\b")
 _ids = itertools.count(1)

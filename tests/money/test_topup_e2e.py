@@ -72,7 +72,7 @@ async def test_double_tap_two_admins_and_a_repeated_webhook_credit_once(db, data
         )
         await client.settle()
         # Telegram retries the very same update (same update_id): stored once, processed once.
-        from tests.fakes.telegram import make_callback_update
+        from sandbox.telegram import make_callback_update
 
         retry = make_callback_update(777_001, SECOND_ADMIN, ok2, m2, username="deputy")
         await client.post(retry)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("flows", "runtime", "integrations", "persistence")
+PACKAGES = ("flows", "runtime", "integrations", "persistence", "sandbox")
 
 
 def _lint(root: Path) -> subprocess.CompletedProcess[str]:

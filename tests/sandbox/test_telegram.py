@@ -28,7 +28,7 @@ from aiogram.types import (
     Update,
 )
 
-from tests.fakes.telegram import (
+from sandbox.telegram import (
     DEFAULT_TOKEN,
     NOT_MODIFIED,
     Call,

@@ -9,7 +9,7 @@ import json
 import aiohttp
 import pytest
 
-from tests.fakes.kie import CreateError, CreateHang, Fail, FakeKie, Phase, Succeed
+from sandbox.kie import CreateError, CreateHang, Fail, FakeKie, Phase, Succeed
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) test"
 
