@@ -90,7 +90,7 @@ class TrtApp:
         processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
         self.worker = InboxWorker(self.pool, processor, concurrency=self.worker_concurrency)
         self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
-        self.jobs = self._job_worker(catalog, renderer)
+        self.jobs = self._job_worker(catalog, renderer, ctx.policy)
         processor.money.kie_balance = self.kie.credit_balance if self.kie is not None else None
         self._tasks.append(asyncio.create_task(self.jobs.run(), name="job-worker"))
 
@@ -122,7 +122,7 @@ class TrtApp:
         # out of the collector's reach keeps full collections from freezing the loop for ~200 ms.
         gc.freeze()
 
-    def _job_worker(self, catalog, renderer: TelegramRenderer) -> JobWorker:
+    def _job_worker(self, catalog, renderer: TelegramRenderer, policy) -> JobWorker:
         s = self.settings
         options = self.jobs_options
         assert self.pool is not None and self._bot is not None
@@ -147,6 +147,7 @@ class TrtApp:
             timings=options.timings,
             callback_url=s.kie_callback_url if options.use_callbacks else None,
             admin_ids=s.admin_ids,
+            policy=policy,
         )
         return JobWorker(services)
 

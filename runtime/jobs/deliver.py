@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from flows.catalog.pricing import format_rub
 from flows.results import failure_screen, links_text, result_screen
 from flows.screens import Screen, SendScreen
 from integrations.telegram.errors import (
@@ -20,6 +21,7 @@ from integrations.telegram.errors import (
 from integrations.telegram.media import SentMedia
 from persistence import job_queue, ledger, users
 from persistence.job_queue import JobRow
+from runtime.jobs.media_length import repriced
 from runtime.jobs.services import JobServices
 
 log = logging.getLogger(__name__)
@@ -51,13 +53,22 @@ async def _send(services: JobServices, job: JobRow) -> list[str]:
     lang = job.lang
     entry = services.catalog.get(job.model_id)
     if job.state != "succeeded":
+        cause = job.failure_code or "internal"
+        params = None
+        if cause == "media_longer":
+            found = repriced(entry, job, services.policy) if entry is not None else None
+            if found is None:
+                cause = "media_unreadable"
+            else:
+                params = {"seconds": found["seconds"], "price": format_rub(found["price_kopecks"])}
         screen = failure_screen(
             lang,
             job.request_id,
             job.model_id,
-            job.failure_code or "internal",
+            cause,
             detail=job.failure_message,
             refunded_kopecks=job.refunded_kopecks,
+            params=params,
         )
         await _screen(services, job, screen)
         return []

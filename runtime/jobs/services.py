@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from flows.catalog import Catalog
+from flows.catalog.pricing import PricingPolicy, load_policy
 from integrations.kie import KieClient
 from integrations.telegram.media import MediaSender
 from integrations.telegram.renderer import TelegramRenderer
@@ -25,5 +26,7 @@ class JobServices:
     timings: JobTimings
     callback_url: str | None
     admin_ids: tuple[int, ...] = ()
+    # Prices of per-second models are checked again against the measured media length.
+    policy: PricingPolicy = field(default_factory=load_policy)
     # request id → loop time of the last chat action (only to space them out; losing it is harmless).
     last_action: dict[str, float] = field(default_factory=dict)
