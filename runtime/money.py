@@ -72,11 +72,12 @@ class MoneyRuntime:
             order = await topups.undo_refund(conn, charge_id)
             if order is None:
                 return
+            # Keyed by the attempt: each refused attempt gives back exactly what its reversal took.
             await ledger.credit_topup(
                 conn,
                 user_id,
                 order["amount_kopecks"],
-                f"stars-refund-failed:{charge_id}",
+                topups.attempt_key(f"stars-refund-failed:{charge_id}", order["refund_attempts"]),
                 "stars",
                 note=order["id"],
             )
@@ -264,13 +265,18 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
             await topups.pay_order(conn, order_id, charge_id)
             await ledger.credit_topup(conn, user_id, amount, f"stars:{charge_id}", "stars", note=order_id)
         case RefundStarsOrder(order_id=order_id, admin_id=admin_id):
-            charge_id = await topups.refund_order(conn, order_id, admin_id)
-            if charge_id is None:
+            attempt = await topups.refund_order(conn, order_id, admin_id)
+            if attempt is None:
                 return
             # All or nothing: InsufficientFunds rolls the update back and the flow decides again.
             posting = await ledger.reverse_topup(
-                conn, f"stars:{charge_id}", f"stars refund by admin {admin_id}"
+                conn,
+                f"stars:{attempt.charge_id}",
+                f"stars refund by admin {admin_id}",
+                key=attempt.reversal_key,
             )
+            if not posting.applied:
+                raise ledger.LedgerError(f"stars refund {attempt.reversal_key} reversed nothing")
             await audit.record(
                 conn,
                 admin_id,

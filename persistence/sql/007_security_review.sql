@@ -1,0 +1,12 @@
+-- Fixes of the security and money review (issue 13).
+
+-- Stars refunds: every attempt reverses the credit under its own key (stars:<charge> for the first,
+-- stars:<charge>#<n> after), and a refused attempt gives it back under its own key too, so the net of
+-- a charge is its amount while paid and 0 once refunded, whatever happened to earlier attempts.
+ALTER TABLE stars_orders ADD COLUMN refund_attempts integer NOT NULL DEFAULT 0 CHECK (refund_attempts >= 0);
+-- Orders refunded before this column existed had exactly one reversal, keyed stars:<charge>.
+UPDATE stars_orders o SET refund_attempts = (
+    SELECT count(*) FROM ledger_transactions t
+    WHERE t.kind = 'topup_reversal' AND t.key = 'stars:' || o.charge_id
+) WHERE o.charge_id IS NOT NULL;
+ALTER TABLE stars_orders ADD CHECK (status <> 'refunded' OR refund_attempts > 0);
