@@ -76,6 +76,14 @@ UPDATE stars_orders SET status = 'paid', charge_id = $2, paid_at = now()
 WHERE id = $1 AND status = 'open'
 """
 
+# A second charge of an already paid order gets an order row of its own (same user, amount, Stars).
+ADD_PAID_ORDER = """
+INSERT INTO stars_orders (id, user_id, amount_kopecks, stars, status, charge_id, paid_at)
+SELECT $2, user_id, amount_kopecks, stars, 'paid', $3, now() FROM stars_orders WHERE id = $1
+ON CONFLICT (id) DO NOTHING
+RETURNING id
+"""
+
 REFUND_ORDER = """
 UPDATE stars_orders
 SET status = 'refunded', refunded_at = now(), refunded_by = $2, refund_attempts = refund_attempts + 1
@@ -166,6 +174,11 @@ class RefundAttempt(msgspec.Struct, frozen=True):
 
 def attempt_key(base: str, attempt: int) -> str:
     return base if attempt <= 1 else f"{base}#{attempt}"
+
+
+async def add_paid_order(db: Db, order_id: str, new_order_id: str, charge_id: str) -> str | None:
+    """A paid copy of `order_id` for another charge; None when `new_order_id` is taken (pick another)."""
+    return await db.fetchval(ADD_PAID_ORDER, order_id, new_order_id, charge_id)
 
 
 async def refund_order(db: Db, order_id: str, admin_id: int) -> RefundAttempt | None:

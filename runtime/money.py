@@ -18,6 +18,7 @@ import msgspec
 
 from flows import money as money_flows
 from flows.ids import normalize_request_id
+from flows.money.common import new_code
 from flows.incoming import Incoming
 from flows.money.effects import (
     AdjustBalance,
@@ -262,7 +263,8 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
         case CreateStarsOrder(order_id=order_id, user_id=user_id, amount_kopecks=amount, stars=stars):
             await topups.create_order(conn, order_id, user_id, amount, stars)
         case PayStarsOrder(order_id=order_id, user_id=user_id, charge_id=charge_id, amount_kopecks=amount):
-            await topups.pay_order(conn, order_id, charge_id)
+            if not await topups.pay_order(conn, order_id, charge_id):
+                order_id = await _order_for_second_charge(conn, order_id, charge_id)
             await ledger.credit_topup(conn, user_id, amount, f"stars:{charge_id}", "stars", note=order_id)
         case RefundStarsOrder(order_id=order_id, admin_id=admin_id):
             attempt = await topups.refund_order(conn, order_id, admin_id)
@@ -328,6 +330,17 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
             )
         case _:
             raise TypeError(f"no handler for money effect {type(effect).__name__}")
+
+
+async def _order_for_second_charge(conn: asyncpg.Connection, order_id: str, charge_id: str) -> str:
+    """Telegram took a second payment for one order (two pre-checkouts answered before either paid):
+    it is credited all the same and linked to an order row of its own, so the panel can refund it."""
+    for _ in range(5):
+        new_id = await topups.add_paid_order(conn, order_id, new_code("S"), charge_id)
+        if new_id is not None:
+            log.warning("Stars order %s was paid twice; charge linked to order %s", order_id, new_id)
+            return new_id
+    raise RuntimeError(f"no free order id for a second charge of {order_id}")
 
 
 async def sweep_expired(pool: asyncpg.Pool) -> int:

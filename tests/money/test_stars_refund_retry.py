@@ -56,3 +56,31 @@ async def test_ledger_audit_catches_a_stars_credit_without_an_order(db):
     await ledger.credit_topup(db, 613, 100_00, "stars:charge-13", "stars", note="S-BBBBBB")
     problems = await ledger.audit(db)
     assert any("charge-13" in p for p in problems), problems
+
+
+async def test_two_charges_on_one_order_are_both_credited_and_linked(db, database_url):
+    """Regression (issue 13, item 7): the second charge of an order was credited but linked to no
+    order row, so it could never be refunded from the panel."""
+    async with running_app(database_url) as client:
+        user = Chat(client, 614, "double")
+        payload, stars = await _buy_pack(user, 100)
+        await user.pre_checkout(payload, stars)
+        await user.paid(payload, stars, "charge-14a")
+        await user.paid(payload, stars, "charge-14b")
+        assert (await ledger.balance(db, 614)).available == 200_00
+        rows = await db.fetch(
+            "SELECT id, status, charge_id, amount_kopecks, stars FROM stars_orders WHERE user_id = 614 "
+            "ORDER BY paid_at"
+        )
+        assert [(r["status"], r["charge_id"], r["amount_kopecks"]) for r in rows] == [
+            ("paid", "charge-14a", 100_00),
+            ("paid", "charge-14b", 100_00),
+        ]
+        assert rows[0]["id"] == payload and rows[1]["id"] != payload
+        assert await ledger.audit(db) == []
+        # Both are refundable from the admin's user card.
+        admin = admin_chat(client)
+        await admin.say("/admin")
+        await admin.tap("adm:u:614")
+        labels = [b["text"] for b in client.tg.buttons(client.tg.last_message(admin.user_id))]
+        assert sum(label.startswith("↩️ Вернуть звёзды") for label in labels) == 2, labels
