@@ -18,8 +18,8 @@ import msgspec
 
 from flows import money as money_flows
 from flows.ids import normalize_request_id
-from flows.money.common import new_code
 from flows.incoming import Incoming
+from flows.money.common import new_code
 from flows.money.effects import (
     AdjustBalance,
     ApproveTopup,
