@@ -12,7 +12,8 @@ j.request_id, j.user_id, j.model_id, j.price_kopecks, j.state, j.free, j.created
 j.failure_code, j.failure_message, j.result_file_ids,
 (SELECT h.status FROM ledger_holds h WHERE h.key = j.request_id || ':' || j.user_id || ':' || j.model_id)
     AS hold_status,
-EXISTS (SELECT 1 FROM job_refunds r WHERE r.request_id = j.request_id) AS refunded_by_admin
+EXISTS (SELECT 1 FROM job_refunds r WHERE r.request_id = j.request_id) AS refunded_by_admin,
+(SELECT r.how FROM job_refunds r WHERE r.request_id = j.request_id) AS refund_how
 """
 
 USER_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs j WHERE j.user_id = $1 ORDER BY j.created_at DESC LIMIT $2"
@@ -82,7 +83,8 @@ async def stats(db: Db) -> tuple[asyncpg.Record, dict[str, int]]:
 
 
 async def record_job_refund(
-    db: Db, request_id: str, user_id: int, admin_id: int, how: str, amount: int
+    db: Db, request_id: str, user_id: int, admin_id: int | None, how: str, amount: int
 ) -> bool:
-    """True for the first refund of this job; False when it was already refunded."""
+    """True for the first refund of this job, by any path (admin_id None: the automatic refund of an
+    undeliverable result); False when it was already refunded."""
     return (await db.execute(REFUND_JOB, request_id, user_id, admin_id, how, amount)).endswith(" 1")

@@ -68,7 +68,9 @@ class JobView(msgspec.Struct, frozen=True):
     failure_message: str | None = None
     result_file_ids: tuple[str, ...] = ()
     hold_status: str | None = None  # held, captured, released; None without a hold
+    # True once the job's money came back by a refund (an admin's or the automatic one); how it did.
     refunded_by_admin: bool = False
+    refund_how: str | None = None  # released, credited (by an admin) or undeliverable (automatic)
 
 
 class UserView(msgspec.Struct, frozen=True):

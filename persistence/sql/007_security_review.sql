@@ -10,3 +10,11 @@ UPDATE stars_orders o SET refund_attempts = (
     WHERE t.kind = 'topup_reversal' AND t.key = 'stars:' || o.charge_id
 ) WHERE o.charge_id IS NOT NULL;
 ALTER TABLE stars_orders ADD CHECK (status <> 'refunded' OR refund_attempts > 0);
+
+-- One refund record per job, whatever path made it: an admin (released / credited) or the automatic
+-- refund of a result that could not be delivered (no admin).
+ALTER TABLE job_refunds ALTER COLUMN admin_id DROP NOT NULL;
+ALTER TABLE job_refunds DROP CONSTRAINT job_refunds_how_check;
+ALTER TABLE job_refunds ADD CONSTRAINT job_refunds_how_check
+    CHECK (how IN ('released', 'credited', 'undeliverable'));
+ALTER TABLE job_refunds ADD CHECK ((how = 'undeliverable') = (admin_id IS NULL));

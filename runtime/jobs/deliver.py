@@ -19,7 +19,7 @@ from integrations.telegram.errors import (
     UserBlockedBot,
 )
 from integrations.telegram.media import SentMedia
-from persistence import job_queue, ledger, users
+from persistence import history, job_queue, ledger, users
 from persistence.job_queue import JobRow
 from runtime.jobs.media_length import repriced
 from runtime.jobs.services import JobServices
@@ -106,15 +106,24 @@ async def _refund_undeliverable(services: JobServices, job: JobRow) -> int:
     what was captured, once (keyed by the request id), whatever delivery attempt gets here."""
     if job.free or job.price_kopecks <= 0:
         return 0
-    posting = await ledger.adjust(
-        services.pool,
-        job.user_id,
-        job.price_kopecks,
-        f"result of {job.request_id} could not be delivered",
-        0,
-        f"undeliverable:{job.request_id}",
-    )
-    if posting.applied:
+    async with services.pool.acquire() as conn, conn.transaction():
+        # One refund record per job: an admin who refunded it already leaves nothing to return.
+        first = await history.record_job_refund(
+            conn, job.request_id, job.user_id, None, "undeliverable", job.price_kopecks
+        )
+        posting = (
+            await ledger.adjust(
+                conn,
+                job.user_id,
+                job.price_kopecks,
+                f"result of {job.request_id} could not be delivered",
+                0,
+                f"undeliverable:{job.request_id}",
+            )
+            if first
+            else None
+        )
+    if posting is not None and posting.applied:
         log.warning(
             "%s: results unreachable; %d kopecks returned to the user", job.request_id, job.price_kopecks
         )
