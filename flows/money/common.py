@@ -37,6 +37,8 @@ PLACE = "money"
 ADMIN_PLACE = "admin"
 
 PRESETS_RUB = (100, 300, 500, 1000)
+# Open (not yet decided) transfer requests per user: each one is a row and an alert to every admin.
+MAX_OPEN_TOPUPS = 3
 MIN_TOPUP = 50_00
 MAX_TOPUP = 50_000_00
 TOPUP_TTL = dt.timedelta(hours=24)

@@ -8,7 +8,7 @@ import html
 import msgspec
 
 from flows.context import FlowContext
-from flows.incoming import Incoming
+from flows.incoming import Incoming, MediaInput
 from flows.money import common as c
 from flows.money.balance import show_balance
 from flows.money.effects import CancelTopup, CreateTopup, SubmitTopup
@@ -18,6 +18,7 @@ from flows.screens import Button, Screen, SendFile, SendScreen
 from flows.session import Session
 from flows.texts import t
 
+RECEIPT_MIME_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"})
 AMOUNT_STEP = "amount"
 DETAILS_STEP = "details"
 SENT_STEP = "sent"
@@ -86,6 +87,11 @@ def details_screen(
 
 
 def create(incoming: Incoming, session: Session, ctx: FlowContext, amount: int) -> Outcome:
+    open_requests = [p for p in c.lookup_of(incoming).pending if p.status in ("open", "submitted")]
+    if len(open_requests) >= c.MAX_OPEN_TOPUPS:
+        # The balance screen lists the open ones, each with its cancel button.
+        notice = t(incoming.lang, "money.too_many_open", count=len(open_requests))
+        return show_balance(incoming, session, notice=notice)
     code = c.new_code("T")
     flow = {**c.money_flow(session), "step": DETAILS_STEP, "topup": code, "amount": amount}
     flow.pop("shot", None)
@@ -105,13 +111,21 @@ def on_screenshot(incoming: Incoming, session: Session, ctx: FlowContext) -> Out
     flow = c.money_flow(session)
     lang = incoming.lang
     media = incoming.media
-    if media is None or media.kind not in ("photo", "document"):
+    if media is None or not is_receipt(media):
         note = t(lang, "money.screenshot_wrong")
         screen = details_screen(lang, ctx, flow["topup"], flow["amount"], note=note, shot="shot" in flow)
         return show(incoming, session, screen)
     flow["shot"] = {"file_id": media.file_id, "kind": media.kind}
     screen = details_screen(lang, ctx, flow["topup"], flow["amount"], shot=True)
     return show(incoming, c.at(session, c.PLACE, flow), screen)
+
+
+def is_receipt(media: MediaInput) -> bool:
+    """A payment proof an admin can look at: a photo, a picture sent as a file, or a PDF receipt."""
+    if media.kind == "photo":
+        return True
+    mime = (media.mime_type or "").lower()
+    return media.kind == "document" and mime in RECEIPT_MIME_TYPES
 
 
 def on_paid(incoming: Incoming, session: Session, ctx: FlowContext, code: str) -> Outcome:

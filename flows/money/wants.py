@@ -27,6 +27,8 @@ def wants(incoming: Incoming, session: Session) -> Want:
         return _for_callback(incoming, session, incoming.callback_data or "")
     if kind == "text" and incoming.is_admin and session.place == c.ADMIN_PLACE:
         return _for_admin_text(incoming, session)
+    if kind == "text" and session.place == c.PLACE and (session.flow or {}).get("step") == "amount":
+        return Want(account=True)  # a typed amount opens a request: the open ones are counted
     return Want()
 
 
@@ -39,6 +41,8 @@ def _for_callback(incoming: Incoming, session: Session, data: str) -> Want:
         return Want(job_id=data[len(c.HISTORY_ITEM) :])
     if data.startswith(CANCEL_PREFIX):
         return Want(job_id=data[len(CANCEL_PREFIX) :])
+    if data.startswith(c.TOPUP_AMOUNT):
+        return Want(account=True)  # opens a request: the open ones are counted
     for prefix in (c.TOPUP_PAID, c.TOPUP_CANCEL):
         if data.startswith(prefix):
             return Want(topup_id=data[len(prefix) :], account=True)
