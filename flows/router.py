@@ -31,7 +31,8 @@ def handle(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome:
         return Outcome(session=session, effects=(MarkInactive(),))
     if incoming.kind == "unblocked":
         return Outcome(session=session)
-    if incoming.chat_type != "private":
+    # Money that has arrived is credited wherever it was paid (an invoice can be forwarded to a group).
+    if incoming.chat_type != "private" and incoming.kind != "payment":
         return _private_only(incoming, session)
     # Money first: payments, blocked users, balance/top-up/history/admin commands and buttons.
     handled = money.handle(incoming, session, ctx)
