@@ -13,6 +13,7 @@ from flows import browse, menus, money, results
 from flows.context import FlowContext
 from flows.incoming import Incoming
 from flows.jobs import CancelQueuedJob
+from flows.numbers import ascii_uint
 from flows.outcome import MarkInactive, Outcome, SetLanguage, show
 from flows.screens import AnswerCallback, EditScreen, Screen, SendScreen
 from flows.session import Session
@@ -120,11 +121,12 @@ def _callback(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome
     if data.startswith(browse.CARD_PREFIX):
         return _open_model(incoming, session, ctx, data[len(browse.CARD_PREFIX) :])
     if data.startswith(browse.CATEGORY_PREFIX):
-        kind, _, page = data[len(browse.CATEGORY_PREFIX) :].partition(":")
-        if kind in dict(browse.CATEGORIES) and page.isdigit():
-            return show(incoming, _at(session, "browse"), browse.category_screen(kind, int(page), lang, ctx))
-    if data.startswith(browse.FREE_PREFIX) and data[len(browse.FREE_PREFIX) :].isdigit():
-        page = int(data[len(browse.FREE_PREFIX) :])
+        kind, _, page_text = data[len(browse.CATEGORY_PREFIX) :].partition(":")
+        page = ascii_uint(page_text)
+        if kind in dict(browse.CATEGORIES) and page is not None:
+            return show(incoming, _at(session, "browse"), browse.category_screen(kind, page, lang, ctx))
+    page = ascii_uint(data[len(browse.FREE_PREFIX) :]) if data.startswith(browse.FREE_PREFIX) else None
+    if page is not None:
         return show(incoming, _at(session, "browse"), browse.free_screen(page, lang, ctx))
     # A button this version no longer knows (or a forged one): say so and show where the user is.
     return show(incoming, session, current_screen(session, lang, ctx), notice=t(lang, "stale.button"))

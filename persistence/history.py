@@ -3,9 +3,14 @@ finding a user, blocking."""
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 
 from persistence.ledger import Db
+
+# ASCII digits only: int() would read «١٢٣» and crash on «²».
+_USER_ID = re.compile(r"-?[0-9]{1,18}")
 
 JOB_COLUMNS = """
 j.request_id, j.user_id, j.model_id, j.price_kopecks, j.state, j.free, j.created_at, j.kie_task_id,
@@ -66,7 +71,7 @@ async def is_blocked(db: Db, user_id: int) -> bool:
 async def find_user(db: Db, ref: str) -> asyncpg.Record | None:
     """By numeric id or @username (case-insensitive)."""
     ref = ref.strip()
-    if ref.lstrip("-").isdigit() and len(ref) < 19:
+    if _USER_ID.fullmatch(ref):
         return await db.fetchrow(USER_BY_ID, int(ref))
     name = ref.removeprefix("@").removeprefix("https://t.me/")
     return await db.fetchrow(USER_BY_NAME, name) if name else None

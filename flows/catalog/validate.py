@@ -109,7 +109,7 @@ def _parse_number(raw: Any) -> float | int:
     text = re.sub(r"[\s\u00a0\u202f]", "", raw).replace(",", ".")
     if not text:
         raise InputError("empty")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+    if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
         raise InputError("not_a_number")
     return float(text) if "." in text else int(text)
 

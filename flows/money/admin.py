@@ -25,6 +25,7 @@ from flows.money.effects import (
 )
 from flows.money.lookup import JobView, TopupView, UserView
 from flows.money.topup import admin_decision_buttons, admin_request_text
+from flows.numbers import ascii_uint
 from flows.outcome import Effect, Outcome, show
 from flows.screens import Action, AnswerCallback, Button, EditScreen, RefundStarPayment, Screen, SendScreen
 from flows.session import Session
@@ -247,10 +248,10 @@ def reject(incoming: Incoming, session: Session, reason_ru: str, reason_user: st
 
 
 def reject_with_preset(incoming: Incoming, session: Session, arg: str) -> Outcome:
-    index = arg.rpartition(":")[2]
-    if not index.isdigit() or int(index) >= len(REASONS):
+    index = ascii_uint(arg.rpartition(":")[2])
+    if index is None or index >= len(REASONS):
         return ask_reason(incoming, session)
-    key = f"admin.reason.{REASONS[int(index)]}"
+    key = f"admin.reason.{REASONS[index]}"
     request = c.lookup_of(incoming).topup
     user_lang = request.user_lang if request is not None else "ru"
     return reject(incoming, session, t(_lang(), key), t(user_lang, key))
@@ -530,8 +531,9 @@ def on_callback(incoming: Incoming, session: Session, ctx: FlowContext, data: st
     if data.startswith(BLOCK):
         return set_blocked(incoming, session, data)
     for prefix, what in ((CREDIT, "credit"), (DEBIT, "debit")):
-        if data.startswith(prefix) and data[len(prefix) :].isdigit():
-            return ask(incoming, session, what, user_id=int(data[len(prefix) :]))
+        user_id = ascii_uint(data[len(prefix) :]) if data.startswith(prefix) else None
+        if user_id is not None:
+            return ask(incoming, session, what, user_id=user_id)
     if data.startswith(ADJUST_OK):
         return adjust(incoming, session, data[len(ADJUST_OK) :])
     if data.startswith(JOB_REFUND):

@@ -12,6 +12,7 @@ from flows.context import FlowContext
 from flows.incoming import Incoming
 from flows.money import common as c
 from flows.money.effects import CreateStarsOrder, PayStarsOrder
+from flows.numbers import ascii_uint
 from flows.outcome import Outcome, show
 from flows.screens import AnswerPreCheckout, Button, Screen, SendInvoice, SendScreen
 from flows.session import Session
@@ -48,9 +49,10 @@ def open_packs(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcom
 
 def on_pack(incoming: Incoming, session: Session, ctx: FlowContext, arg: str) -> Outcome:
     lang = incoming.lang
-    if not arg.isdigit() or int(arg) not in PACKS_RUB:
+    rubles = ascii_uint(arg)
+    if rubles not in PACKS_RUB:
         return open_packs(incoming, session, ctx)
-    amount = int(arg) * 100
+    amount = rubles * 100
     stars = stars_for(amount, ctx)
     order_id = c.new_code("S")
     invoice = SendInvoice(

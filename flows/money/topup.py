@@ -13,6 +13,7 @@ from flows.money import common as c
 from flows.money.balance import show_balance
 from flows.money.effects import CancelTopup, CreateTopup, SubmitTopup
 from flows.money.lookup import TopupView
+from flows.numbers import ascii_uint
 from flows.outcome import Outcome, show
 from flows.screens import Button, Screen, SendFile, SendScreen
 from flows.session import Session
@@ -101,7 +102,7 @@ def create(incoming: Incoming, session: Session, ctx: FlowContext, amount: int) 
 
 
 def on_preset(incoming: Incoming, session: Session, ctx: FlowContext, arg: str) -> Outcome:
-    amount = int(arg) if arg.isdigit() else 0
+    amount = ascii_uint(arg) or 0
     if not c.MIN_TOPUP <= amount <= c.MAX_TOPUP:
         return open_amount(incoming, session)
     return create(incoming, session, ctx, amount)

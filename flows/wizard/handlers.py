@@ -19,6 +19,7 @@ from flows.context import FlowContext
 from flows.ids import new_request_id
 from flows.incoming import Incoming
 from flows.jobs import CreateJob, GenerationRequest
+from flows.numbers import ascii_uint
 from flows.outcome import Outcome, show
 from flows.session import Session
 from flows.texts import t
@@ -75,7 +76,7 @@ def current_snapshot(session: Session) -> WizardSnapshot | None:
 
 
 def is_wizard_callback(data: str) -> bool:
-    return data.startswith(PREFIX) and ":" in data and data[1 : data.index(":")].isdigit()
+    return data.startswith(PREFIX) and ":" in data and ascii_uint(data[1 : data.index(":")]) is not None
 
 
 def handle(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome | None:
@@ -104,7 +105,7 @@ def handle(incoming: Incoming, session: Session, ctx: FlowContext) -> Outcome | 
         return None
     if incoming.kind == "callback":
         version, _, rest = data[1:].partition(":")
-        if int(version) != snap.version:
+        if ascii_uint(version) != snap.version:
             return _stale(incoming, session, ctx)
         event, _, arg = rest.partition(":")
         return _on_button(incoming, session, ctx, entry, snap, event, arg)
@@ -129,9 +130,10 @@ def _on_button(
     field = chart.field_of(snap.state)
     if event == "set" and field is not None:
         spec = entry.schema.properties[field]
-        if not isinstance(spec, EnumField) or not arg.isdigit() or int(arg) >= len(spec.values):
+        index = ascii_uint(arg)
+        if not isinstance(spec, EnumField) or index is None or index >= len(spec.values):
             return _stale(incoming, session, ctx)
-        snap = _with_value(snap, field, spec.values[int(arg)])
+        snap = _with_value(snap, field, spec.values[index])
         return _fire(incoming, session, ctx, entry, snap, "next")
     if event == "tog" and field is not None:
         spec = entry.schema.properties[field]
@@ -141,18 +143,17 @@ def _on_button(
         if current is None:
             current = bool(spec.default)
         return _render(incoming, session, ctx, entry, _with_value(snap, field, not current))
-    if event == "pg" and field is not None and arg.isdigit():
-        return _render(
-            incoming, session, ctx, entry, msgspec.structs.replace(snap, enum_page=(field, int(arg)))
-        )
+    if event == "pg" and field is not None and (page := ascii_uint(arg)) is not None:
+        return _render(incoming, session, ctx, entry, msgspec.structs.replace(snap, enum_page=(field, page)))
     if event == "clr" and field is not None:
         return _render(incoming, session, ctx, entry, _without_value(snap, field))
     if event == "edit":
         names = chart.ask_order(entry) + chart.advanced_order(entry)
-        if not arg.isdigit() or int(arg) >= len(names):
+        index = ascii_uint(arg)
+        if index is None or index >= len(names):
             return _stale(incoming, session, ctx)
         snap = msgspec.structs.replace(snap, editing=True)
-        return _fire(incoming, session, ctx, entry, snap, "edit", field_name=names[int(arg)])
+        return _fire(incoming, session, ctx, entry, snap, "edit", field_name=names[index])
     if event in ("next", "back", "cancel", "more"):
         return _fire(incoming, session, ctx, entry, snap, event)
     if event == "show":
