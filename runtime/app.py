@@ -18,6 +18,7 @@ from flows.context import FlowContext
 from flows.texts import t
 from integrations.kie import KieClient, KieLimiter
 from integrations.kie.client import DEFAULT_RETRY
+from integrations.net import Origins, origin_of, public_session
 from integrations.telegram.bot import create_bot
 from integrations.telegram.errors import TelegramSendError
 from integrations.telegram.media import MediaSender
@@ -58,6 +59,7 @@ class TrtApp:
         self.jobs: JobWorker | None = None
         self.kie: KieClient | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._results_http: aiohttp.ClientSession | None = None
         self.host = host
         self.worker_concurrency = worker_concurrency or max(4, min(32, settings.db_maxconn * 2))
         self.pool: asyncpg.Pool | None = None
@@ -126,8 +128,10 @@ class TrtApp:
         s = self.settings
         options = self.jobs_options
         assert self.pool is not None and self._bot is not None
-        # One session for result and Telegram file downloads; Kie's client keeps its own (its key).
+        # Telegram file downloads use a plain session; result links (chosen outside) a session that only
+        # reaches public addresses; Kie's client keeps its own (its key).
         self._http = aiohttp.ClientSession()
+        self._results_http = public_session(self.trusted_origins)
         limiter = KieLimiter(self.pool, create=options.create_limit, query=options.query_limit)
         self.kie = KieClient(
             s.kie_api_base,
@@ -142,7 +146,12 @@ class TrtApp:
             kie=self.kie,
             catalog=catalog,
             renderer=renderer,
-            media=MediaSender(self._bot, self._http, limits=options.media_limits),
+            media=MediaSender(
+                self._bot,
+                self._results_http,
+                limits=options.media_limits,
+                trusted_origins=self.trusted_origins,
+            ),
             files=TelegramFiles(self._bot, self._http, s.telegram_api_base, s.telegram_bot_token),
             timings=options.timings,
             callback_url=s.kie_callback_url if options.use_callbacks else None,
@@ -150,6 +159,13 @@ class TrtApp:
             policy=policy,
         )
         return JobWorker(services)
+
+    @property
+    def trusted_origins(self) -> Origins:
+        """The operator's own servers: the only private addresses outgoing fetches may reach."""
+        s = self.settings
+        bases = (s.kie_api_base, s.kie_upload_base, s.telegram_api_base)
+        return frozenset(origin for base in bases if (origin := origin_of(base)) is not None)
 
     async def store_update(self, head: UpdateHead, raw_json: str) -> bool:
         assert self.pool is not None and self.worker is not None
@@ -226,6 +242,8 @@ class TrtApp:
             await self.kie.close()
         if self._http is not None:
             await self._http.close()
+        if self._results_http is not None:
+            await self._results_http.close()
         if self._bot is not None:
             await self._bot.session.close()
         if self.pool is not None:

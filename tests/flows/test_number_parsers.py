@@ -104,7 +104,9 @@ def test_kie_numbers_and_admin_user_ids_read_ascii_digits_only():
     from integrations.kie.types import TaskStatus
 
     fields = {f: None for f in TaskStatus.__struct_fields__}
-    status = TaskStatus(**{**fields, "task_id": "t", "state": "failed", "raw_state": "fail", "fail_code": "²"})
+    status = TaskStatus(
+        **{**fields, "task_id": "t", "state": "failed", "raw_state": "fail", "fail_code": "²"}
+    )
     assert failure_cause(status) == "generation_failed"
 
 
