@@ -35,6 +35,7 @@ FailureCause = Literal[
     "input_file",
     "media_longer",
     "media_unreadable",
+    "input_url",
     "internal",
 ]
 FAILURE_CAUSES: tuple[str, ...] = FailureCause.__args__  # type: ignore[attr-defined]
@@ -50,6 +51,7 @@ _WITHOUT_DETAIL = frozenset(
         "internal",
         "media_longer",
         "media_unreadable",
+        "input_url",
     }
 )
 _MAX_DETAIL = 300

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
+from functools import partial
 
 import aiohttp
 import asyncpg
@@ -18,7 +19,7 @@ from flows.context import FlowContext
 from flows.texts import t
 from integrations.kie import KieClient, KieLimiter
 from integrations.kie.client import DEFAULT_RETRY
-from integrations.net import Origins, origin_of, public_session
+from integrations.net import Origins, origin_of, public_session, resolve_public
 from integrations.telegram.bot import create_bot
 from integrations.telegram.errors import TelegramSendError
 from integrations.telegram.media import MediaSender
@@ -30,6 +31,7 @@ from runtime.config import Settings
 from runtime.inbox_worker import InboxWorker
 from runtime.jobs import JobServices, JobsOptions, JobWorker
 from runtime.jobs.files import TelegramFiles
+from runtime.jobs.services import HOST_CHECK_TIMEOUT
 from runtime.poller import Poller
 from runtime.processor import UpdateProcessor
 from runtime.secrets import kie_callback_secret, webhook_header_secret, webhook_path_secret
@@ -157,6 +159,12 @@ class TrtApp:
             callback_url=s.kie_callback_url if options.use_callbacks else None,
             admin_ids=s.admin_ids,
             policy=policy,
+            check_host=partial(
+                resolve_public,
+                timeout=HOST_CHECK_TIMEOUT,
+                trusted=self.trusted_origins,
+                lookup=options.host_lookup,
+            ),
         )
         return JobWorker(services)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -121,7 +121,22 @@ async def get_public(
     raise TooManyHops(f"more than {MAX_REDIRECTS} redirects")
 
 
-async def resolve_public(host: str, port: int, *, timeout: float, trusted: Origins = frozenset()) -> None:
+Lookup = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_lookup(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def resolve_public(
+    host: str,
+    port: int,
+    *,
+    timeout: float,
+    trusted: Origins = frozenset(),
+    lookup: Lookup | None = None,
+) -> None:
     """Raise AddressNotAllowed unless `host` resolves, within `timeout`, to public addresses only.
     OSError (no such name) and TimeoutError pass through for the caller to word."""
     if (host.lower(), port) in trusted:
@@ -131,9 +146,10 @@ async def resolve_public(host: str, port: int, *, timeout: float, trusted: Origi
         if not is_public_address(address):
             raise AddressNotAllowed(f"{host} is not a public address")
         return
-    loop = asyncio.get_running_loop()
-    infos = await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout)
-    for info in infos:
-        found = _literal(str(info[4][0]))
+    addresses = await asyncio.wait_for((lookup or system_lookup)(host, port), timeout)
+    if not addresses:
+        raise OSError(f"{host} has no address")
+    for text in addresses:
+        found = _literal(text)
         if found is None or not is_public_address(found):
             raise AddressNotAllowed(f"{host} resolves to a non-public address")

@@ -29,6 +29,7 @@ from runtime.jobs.errors import InputFileTransient, InputFileUnavailable
 from runtime.jobs.files import fetch_once, has_telegram_files, resolve_files
 from runtime.jobs.finish import finish_job
 from runtime.jobs.media_length import media_length_allows
+from runtime.jobs.pasted_urls import pasted_urls_allowed
 from runtime.jobs.services import JobServices
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,12 @@ async def submit(services: JobServices, job: JobRow) -> None:
         )
         return
 
+    try:
+        if not await pasted_urls_allowed(services, job, entry):
+            return
+    except InputFileTransient as exc:
+        await _retry_or_give_up(services, job, str(exc))
+        return
     request_input = job.input
     if has_telegram_files(request_input):
         fetch = fetch_once(services.files.fetch)
