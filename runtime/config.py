@@ -8,15 +8,18 @@ variable would otherwise be printed to the deploy log. See docs/env.md for the c
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import msgspec
 
+# Re-exported: the .env reader lives in runtime/dotenv.py.
+from runtime.dotenv import DotenvError as DotenvError
+from runtime.dotenv import environment_with_dotenv as environment_with_dotenv
+from runtime.dotenv import read_dotenv as read_dotenv
 from runtime.secrets import (
     kie_callback_secret,
     token_secret_part,
@@ -137,15 +140,30 @@ class _Invalid(Exception):
     """A value failed its check. Deliberately carries no text: messages come from the key's spec."""
 
 
+def raw_secret_values(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The secrets as the environment holds them, before (and whether or not) validation passes, so a
+    crash while starting can never print them."""
+    values = [
+        environ.get(key, "").strip() for key in ("TELEGRAM_BOT_TOKEN", "KIE_API_KEY", "KIE_WEBHOOK_HMAC_KEY")
+    ]
+    token = values[0]
+    if ":" in token:
+        values.append(token_secret_part(token))
+    values += _database_password_forms(environ.get("DATABASE_URL", "").strip())
+    return tuple(v for v in values if v)
+
+
 def _database_password_forms(url: str) -> list[str]:
+    """The password in the URL's user part and in a `password=` query parameter (libpq accepts both)."""
     try:
-        password = urlsplit(url).password
+        parts = urlsplit(url)
+        passwords = [parts.password or ""]
     except ValueError:
         return []
-    if not password:
-        return []
+    passwords += [value for key, value in parse_qsl(parts.query, keep_blank_values=True) if key == "password"]
+    passwords += [m.group(1) for m in re.finditer(r"(?:^|&)password=([^&]*)", parts.query)]
     # Logs may show either the URL form (percent-encoded) or the decoded one (driver errors).
-    return [password, unquote(password)]
+    return [form for p in passwords if p for form in (p, unquote(p))]
 
 
 # --- parsers: each takes the stripped, non-empty value and returns the typed value or raises _Invalid.
@@ -384,55 +402,3 @@ def log_config_checks(logger: logging.Logger, checks: list[str]) -> None:
     """One INFO line per passed check, so the deploy log shows what was verified (never values)."""
     for name in checks:
         logger.info("config check OK: %s", name)
-
-
-# --- .env support for local development (Render sets the real environment; no file there).
-
-_DOTENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-class DotenvError(ValueError):
-    """A line of the .env file could not be parsed; names the line, never its content."""
-
-
-def read_dotenv(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Parse KEY=VALUE lines: optional `export `, quotes stripped, # comments and blank lines skipped."""
-    values: dict[str, str] = {}
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            stripped = line.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            if stripped.startswith("export "):
-                stripped = stripped[len("export ") :].lstrip()
-            key, sep, value = stripped.partition("=")
-            key = key.strip()
-            if not sep or not _DOTENV_KEY_RE.fullmatch(key):
-                raise DotenvError(f"{os.fspath(path)}:{number}: expected KEY=VALUE")
-            values[key] = _dotenv_value(value.strip(), path, number)
-    return values
-
-
-def _dotenv_value(value: str, path: str | os.PathLike[str], number: int) -> str:
-    if value[:1] in ("'", '"'):
-        quote = value[0]
-        end = value.find(quote, 1)
-        rest = value[end + 1 :].strip() if end != -1 else ""
-        if end == -1 or (rest and not rest.startswith("#")):
-            raise DotenvError(f"{os.fspath(path)}:{number}: unterminated or trailing text after quote")
-        return value[1:end]
-    # An unquoted value ends at " #" so that `PORT=8080  # local` works; quote values containing " #".
-    comment = re.search(r"\s#", value)
-    return value[: comment.start()].rstrip() if comment else value
-
-
-def environment_with_dotenv(
-    environ: Mapping[str, str], path: str | os.PathLike[str] = ".env"
-) -> dict[str, str]:
-    """The real environment over the .env file (if it exists): a variable set in the real env wins.
-
-    A blank real variable does not hide the file's value: blank means "unset" everywhere in this contract.
-    """
-    merged: dict[str, str] = read_dotenv(path) if os.path.isfile(path) else {}
-    merged.update((key, value) for key, value in environ.items() if value.strip() or key not in merged)
-    return merged
