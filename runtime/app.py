@@ -16,6 +16,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponen
 
 from flows.catalog import load_catalog, load_policy
 from flows.context import FlowContext
+from flows.screens import Action, AnswerCallback, Screen, SendScreen
 from flows.texts import t
 from integrations.kie import KieClient, KieLimiter
 from integrations.kie.client import DEFAULT_RETRY
@@ -27,7 +28,9 @@ from integrations.telegram.renderer import TelegramRenderer, call
 from persistence import inbox
 from persistence.db import create_pool
 from persistence.migrations import migrate
+from persistence.users import language_from_telegram
 from runtime.config import Settings
+from runtime.flood import FloodGate, Verdict
 from runtime.inbox_worker import InboxWorker
 from runtime.jobs import JobServices, JobsOptions, JobWorker
 from runtime.jobs.files import TelegramFiles
@@ -70,7 +73,10 @@ class TrtApp:
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task] = []
         self._bot = None
+        self._renderer: TelegramRenderer | None = None
         self.port: int | None = None
+        self.flood = FloodGate()
+        self._notices: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         s = self.settings
@@ -80,6 +86,7 @@ class TrtApp:
         await migrate(self.pool)
         self._bot = create_bot(s.telegram_bot_token, s.telegram_api_base)
         renderer = TelegramRenderer(self._bot)
+        self._renderer = renderer
         ctx = FlowContext(
             support_text=s.support_text,
             support_telegram=s.support_telegram,
@@ -177,10 +184,38 @@ class TrtApp:
 
     async def store_update(self, head: UpdateHead, raw_json: str) -> bool:
         assert self.pool is not None and self.worker is not None
+        if head.limited and head.user_id is not None:
+            verdict = self.flood.admit(head.user_id)
+            if verdict is not Verdict.PASS:
+                # Acknowledged, never stored: only the bucket remembers it.
+                if verdict is Verdict.DROP_AND_NOTIFY:
+                    self._slow_down(head)
+                return False
         created = await inbox.store(self.pool, head.update_id, head.chat_key, head.kind, raw_json)
         if created:
             self.worker.wake()
         return created
+
+    def _slow_down(self, head: UpdateHead) -> None:
+        """One short answer per flood, sent in the background (the webhook answers at once)."""
+        if self._renderer is None:
+            return
+        text = t(language_from_telegram(head.language_code), "flood.slow_down")
+        action: Action
+        if head.callback_id is not None:
+            action = AnswerCallback(head.callback_id, text=text)
+        else:
+            action = SendScreen(head.chat_key, Screen(text=text), control=False)
+        task = asyncio.create_task(self._notify(action), name=f"slow-down-{head.user_id}")
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
+
+    async def _notify(self, action: Action) -> None:
+        assert self._renderer is not None
+        try:
+            await self._renderer.perform(action)
+        except TelegramSendError as exc:
+            log.info("slow-down notice not sent: %s", exc)
 
     async def _housekeeping(self) -> None:
         """Periodic chores: top-up requests older than a day expire (they also expire when read)."""
@@ -240,7 +275,7 @@ class TrtApp:
             await self.worker.stop(SHUTDOWN_GRACE_SECONDS)
         if self.jobs is not None:
             await self.jobs.stop()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._notices]:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
