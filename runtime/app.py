@@ -26,6 +26,7 @@ from integrations.telegram.errors import TelegramSendError
 from integrations.telegram.media import MediaSender
 from integrations.telegram.renderer import TelegramRenderer, call
 from persistence import inbox
+from persistence import kie_callbacks as callback_signatures
 from persistence.db import create_pool
 from persistence.migrations import migrate
 from persistence.users import language_from_telegram
@@ -99,7 +100,12 @@ class TrtApp:
         )
         log.info("catalog %s: %d models, %d enabled", catalog.version, len(catalog), len(catalog.enabled()))
         processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
-        self.worker = InboxWorker(self.pool, processor, concurrency=self.worker_concurrency)
+        self.worker = InboxWorker(
+            self.pool,
+            processor,
+            concurrency=self.worker_concurrency,
+            prune_parked_after_seconds=s.inbox_parked_retention_days * 24 * 3600.0,
+        )
         self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
         self.jobs = self._job_worker(catalog, renderer, ctx.policy)
         processor.money.kie_balance = self.kie.credit_balance if self.kie is not None else None
@@ -111,7 +117,11 @@ class TrtApp:
             s.webhook_header_fallback,
         )
         kie_callbacks = KieCallbackSettings(
-            kie_callback_secret(s.telegram_bot_token), s.kie_webhook_hmac_key, self.jobs.on_callback
+            kie_callback_secret(s.telegram_bot_token),
+            s.kie_webhook_hmac_key,
+            self.jobs.on_callback,
+            remember=partial(callback_signatures.remember, self.pool),
+            forget=partial(callback_signatures.forget, self.pool),
         )
         app = build_web_app(webhook, self.store_update, kie_callbacks)
         self._runner = web.AppRunner(
@@ -226,6 +236,7 @@ class TrtApp:
                 expired = await sweep_expired(self.pool)
                 if expired:
                     log.info("expired %d top-up requests older than a day", expired)
+                await callback_signatures.prune(self.pool)
             except Exception:
                 log.exception("housekeeping failed; will try again")
             await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)

@@ -13,9 +13,9 @@ from runtime.config import (
     environment_with_dotenv,
     load_settings,
     log_config_checks,
-    raw_secret_values,
 )
 from runtime.logs import add_secrets, install_excepthooks, setup_logging
+from runtime.secrets import raw_secret_values
 
 log = logging.getLogger("trt")
 

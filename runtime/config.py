@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -21,6 +21,7 @@ from runtime.dotenv import DotenvError as DotenvError
 from runtime.dotenv import environment_with_dotenv as environment_with_dotenv
 from runtime.dotenv import read_dotenv as read_dotenv
 from runtime.secrets import (
+    database_password_forms,
     kie_callback_secret,
     token_secret_part,
     webhook_header_secret,
@@ -53,6 +54,7 @@ OPTIONAL_KEYS: tuple[str, ...] = (
     "LOG_LEVEL",
     "LOG_FORMAT",
     "KIE_WEBHOOK_HMAC_KEY",
+    "INBOX_PARKED_RETENTION_DAYS",
 )
 
 _TOKEN_RE = re.compile(r"[0-9]+:[A-Za-z0-9_-]{30,}")
@@ -90,6 +92,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     kie_webhook_hmac_key: str | None = None
+    # Parked updates (failed for good) keep their payload this long for the operator, then go.
+    inbox_parked_retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 30
 
     def __repr__(self) -> str:
         # The default repr lists every field, so an innocent debug log of the settings object would
@@ -105,7 +109,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             token,
             token_secret_part(token),
             self.kie_api_key,
-            *_database_password_forms(self.database_url),
+            *database_password_forms(self.database_url),
             webhook_path_secret(token),
             webhook_header_secret(token),
             kie_callback_secret(token),
@@ -138,32 +142,6 @@ class ConfigError(Exception):
 
 class _Invalid(Exception):
     """A value failed its check. Deliberately carries no text: messages come from the key's spec."""
-
-
-def raw_secret_values(environ: Mapping[str, str]) -> tuple[str, ...]:
-    """The secrets as the environment holds them, before (and whether or not) validation passes, so a
-    crash while starting can never print them."""
-    values = [
-        environ.get(key, "").strip() for key in ("TELEGRAM_BOT_TOKEN", "KIE_API_KEY", "KIE_WEBHOOK_HMAC_KEY")
-    ]
-    token = values[0]
-    if ":" in token:
-        values.append(token_secret_part(token))
-    values += _database_password_forms(environ.get("DATABASE_URL", "").strip())
-    return tuple(v for v in values if v)
-
-
-def _database_password_forms(url: str) -> list[str]:
-    """The password in the URL's user part and in a `password=` query parameter (libpq accepts both)."""
-    try:
-        parts = urlsplit(url)
-        passwords = [parts.password or ""]
-    except ValueError:
-        return []
-    passwords += [value for key, value in parse_qsl(parts.query, keep_blank_values=True) if key == "password"]
-    passwords += [m.group(1) for m in re.finditer(r"(?:^|&)password=([^&]*)", parts.query)]
-    # Logs may show either the URL form (percent-encoded) or the decoded one (driver errors).
-    return [form for p in passwords if p for form in (p, unquote(p))]
 
 
 # --- parsers: each takes the stripped, non-empty value and returns the typed value or raises _Invalid.
@@ -349,6 +327,13 @@ _OPTIONAL_SPECS: tuple[_Spec, ...] = (
     ),
     _Spec("LOG_FORMAT", "log_format", "'text' or 'json'", _choice("text", "json"), "text"),
     _Spec("KIE_WEBHOOK_HMAC_KEY", "kie_webhook_hmac_key", "non-empty text when set", _text, None),
+    _Spec(
+        "INBOX_PARKED_RETENTION_DAYS",
+        "inbox_parked_retention_days",
+        "an integer from 1 to 3650 (days)",
+        _uint_in(1, 3650),
+        30,
+    ),
 )
 
 

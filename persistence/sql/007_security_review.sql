@@ -18,3 +18,11 @@ ALTER TABLE job_refunds DROP CONSTRAINT job_refunds_how_check;
 ALTER TABLE job_refunds ADD CONSTRAINT job_refunds_how_check
     CHECK (how IN ('released', 'credited', 'undeliverable'));
 ALTER TABLE job_refunds ADD CHECK ((how = 'undeliverable') = (admin_id IS NULL));
+
+-- Kie callback signatures already accepted: a captured signed callback cannot be replayed, on any
+-- instance. Kept 15 minutes (a timestamp is accepted within 5 minutes either way of now).
+CREATE TABLE kie_callback_signatures (
+    signature  text PRIMARY KEY CHECK (signature <> ''),
+    seen_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX kie_callback_signatures_seen ON kie_callback_signatures (seen_at);
