@@ -59,6 +59,7 @@ class TrtApp:
         host: str = "0.0.0.0",
         worker_concurrency: int | None = None,
         jobs: JobsOptions | None = None,
+        flood: FloodGate | None = None,
     ) -> None:
         self.settings = settings
         self.jobs_options = jobs or JobsOptions()
@@ -76,7 +77,7 @@ class TrtApp:
         self._bot = None
         self._renderer: TelegramRenderer | None = None
         self.port: int | None = None
-        self.flood = FloodGate()
+        self.flood = flood or FloodGate()
         self._notices: set[asyncio.Task] = set()
 
     async def start(self) -> None:

@@ -8,6 +8,7 @@ answered.
 
 from __future__ import annotations
 
+from runtime.flood import FloodGate
 from tests.e2e.harness import running_app
 from tests.fakes.telegram import make_callback_update, make_message_update, make_successful_payment_update
 
@@ -21,9 +22,9 @@ class FrozenClock:
 
 
 async def test_one_user_flooding_is_slowed_down_and_never_stored(db, database_url):
-    async with running_app(database_url) as client:
-        clock = FrozenClock()
-        client.app.flood.clock = clock
+    clock = FrozenClock()
+    async with running_app(database_url, flood=FloodGate(clock=clock)) as client:
+        assert (client.app.flood.rate, client.app.flood.burst) == (5.0, 20)
         statuses = []
         for n in range(30):
             status, _ = await client.post(make_message_update(1000 + n, 801, "/start"))
