@@ -30,13 +30,26 @@ FailureCause = Literal[
     "timeout",
     "empty_result",
     "input_file",
+    "media_longer",
+    "media_unreadable",
+    "input_url",
     "internal",
 ]
 FAILURE_CAUSES: tuple[str, ...] = FailureCause.__args__  # type: ignore[attr-defined]
 
 # Causes whose words already tell the user what to do; Kie's own text would only add noise there.
 _WITHOUT_DETAIL = frozenset(
-    {"invalid_input", "kie_credits", "kie_unavailable", "submit_uncertain", "timeout", "internal"}
+    {
+        "invalid_input",
+        "kie_credits",
+        "kie_unavailable",
+        "submit_uncertain",
+        "timeout",
+        "internal",
+        "media_longer",
+        "media_unreadable",
+        "input_url",
+    }
 )
 _MAX_DETAIL = 300
 
@@ -110,6 +123,7 @@ def failure_screen(
     *,
     detail: str | None = None,
     refunded_kopecks: int | None = None,
+    params: dict[str, object] | None = None,
 ) -> Screen:
     """Plain words by cause, the request id, whether money came back, and the ways on.
 
@@ -123,7 +137,7 @@ def failure_screen(
     if cause == "invalid_input":
         lines.append(t(lang, "job.failed.invalid_input", detail=clean or "—"))
     else:
-        lines.append(t(lang, f"job.failed.{cause}"))
+        lines.append(t(lang, f"job.failed.{cause}", **(params or {})))
         if clean and cause not in _WITHOUT_DETAIL:
             lines.append(t(lang, "job.failed.detail", detail=clean))
     if refunded_kopecks:

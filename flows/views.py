@@ -52,10 +52,12 @@ class JobView(msgspec.Struct, frozen=True):
     failure_message: str | None = None
     result_file_ids: tuple[str, ...] = ()
     hold_status: str | None = None  # held, captured, released; None without a hold
+    # True once the job's money came back by a refund (an admin's or the automatic one); how it did.
     refunded_by_admin: bool = False
     # The wizard's values and file refs ("🔁 Сделать ещё раз" starts from them).
     values: dict[str, Any] = {}
     files: dict[str, Any] = {}
+    refund_how: str | None = None  # released, credited (by an admin) or undeliverable (automatic)
 
 
 class UserView(msgspec.Struct, frozen=True):

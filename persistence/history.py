@@ -3,16 +3,22 @@ finding a user, blocking."""
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 
 from persistence.ledger import Db
+
+# ASCII digits only: int() would read «١٢٣» and crash on «²».
+_USER_ID = re.compile(r"-?[0-9]{1,18}")
 
 JOB_COLUMNS = """
 j.request_id, j.user_id, j.model_id, j.price_kopecks, j.state, j.free, j.created_at, j.kie_task_id,
 j.failure_code, j.failure_message, j.result_file_ids, j.wizard_values, j.files,
 (SELECT h.status FROM ledger_holds h WHERE h.key = j.request_id || ':' || j.user_id || ':' || j.model_id)
     AS hold_status,
-EXISTS (SELECT 1 FROM job_refunds r WHERE r.request_id = j.request_id) AS refunded_by_admin
+EXISTS (SELECT 1 FROM job_refunds r WHERE r.request_id = j.request_id) AS refunded_by_admin,
+(SELECT r.how FROM job_refunds r WHERE r.request_id = j.request_id) AS refund_how
 """
 
 USER_JOBS = f"SELECT {JOB_COLUMNS} FROM jobs j WHERE j.user_id = $1 ORDER BY j.created_at DESC LIMIT $2"
@@ -65,7 +71,7 @@ async def is_blocked(db: Db, user_id: int) -> bool:
 async def find_user(db: Db, ref: str) -> asyncpg.Record | None:
     """By numeric id or @username (case-insensitive)."""
     ref = ref.strip()
-    if ref.lstrip("-").isdigit() and len(ref) < 19:
+    if _USER_ID.fullmatch(ref):
         return await db.fetchrow(USER_BY_ID, int(ref))
     name = ref.removeprefix("@").removeprefix("https://t.me/")
     return await db.fetchrow(USER_BY_NAME, name) if name else None
@@ -82,7 +88,8 @@ async def stats(db: Db) -> tuple[asyncpg.Record, dict[str, int]]:
 
 
 async def record_job_refund(
-    db: Db, request_id: str, user_id: int, admin_id: int, how: str, amount: int
+    db: Db, request_id: str, user_id: int, admin_id: int | None, how: str, amount: int
 ) -> bool:
-    """True for the first refund of this job; False when it was already refunded."""
+    """True for the first refund of this job, by any path (admin_id None: the automatic refund of an
+    undeliverable result); False when it was already refunded."""
     return (await db.execute(REFUND_JOB, request_id, user_id, admin_id, how, amount)).endswith(" 1")

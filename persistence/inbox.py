@@ -63,8 +63,12 @@ UPDATE inbox SET status = 'parked', finished_at = now(), lease_until = NULL, err
 WHERE update_id = $1
 """
 
+# Done rows after `$1` seconds; parked rows (failed for good, payload kept for the operator to look at
+# and re-queue) after `$2` seconds, so personal data does not stay forever.
 PRUNE = """
-DELETE FROM inbox WHERE status = 'done' AND finished_at < now() - make_interval(secs => $1)
+DELETE FROM inbox
+WHERE (status = 'done' AND finished_at < now() - make_interval(secs => $1))
+   OR (status = 'parked' AND finished_at < now() - make_interval(secs => $2))
 """
 
 MORE_OF_ALBUM = """
@@ -118,8 +122,8 @@ async def park(pool: asyncpg.Pool, update_id: int, error: str, request_id: str) 
     await pool.execute(PARK, update_id, error[:2000], request_id)
 
 
-async def prune(pool: asyncpg.Pool, older_than_seconds: float) -> int:
-    result = await pool.execute(PRUNE, float(older_than_seconds))
+async def prune(pool: asyncpg.Pool, older_than_seconds: float, parked_older_than_seconds: float) -> int:
+    result = await pool.execute(PRUNE, float(older_than_seconds), float(parked_older_than_seconds))
     return int(result.split()[-1])
 
 

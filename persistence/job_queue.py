@@ -84,6 +84,12 @@ UPDATE jobs SET input = $3::jsonb, updated_at = now()
 WHERE request_id = $1 AND lease_token = $2 AND state = 'queued'
 """
 
+# The measured media lengths replace the claimed ones, so "🔁 Сделать ещё раз" prices by them.
+SAVE_FILES = """
+UPDATE jobs SET files = $3::jsonb, updated_at = now()
+WHERE request_id = $1 AND lease_token = $2 AND state = 'queued'
+"""
+
 # Committed BEFORE createTask is sent: a row found in 'submitting' later may have a task at Kie.
 MARK_SUBMITTING = """
 UPDATE jobs SET state = 'submitting', attempts = attempts + 1, updated_at = now()
@@ -238,6 +244,10 @@ async def set_progress(db: Db, request_id: str, token: uuid.UUID, message_id: in
 
 async def save_input(db: Db, request_id: str, token: uuid.UUID, request_input: dict[str, Any]) -> bool:
     return _changed(await db.execute(SAVE_INPUT, request_id, token, request_input))
+
+
+async def save_files(db: Db, request_id: str, token: uuid.UUID, files: dict[str, Any]) -> bool:
+    return _changed(await db.execute(SAVE_FILES, request_id, token, files))
 
 
 async def mark_submitting(db: Db, request_id: str, token: uuid.UUID) -> bool:

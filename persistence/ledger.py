@@ -24,6 +24,7 @@ from typing import Literal
 import asyncpg
 import msgspec
 
+from persistence import ledger_audit
 from persistence.db import DatabaseError
 
 # Beyond any real balance, and far below bigint overflow even when summed across all entries.
@@ -213,33 +214,6 @@ FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
 WHERE a.kind = 'revenue' AND a.user_id IS NULL AND ($1::timestamptz IS NULL OR e.created_at >= $1)
 """
 
-# Audit queries: each returns the rows that break an invariant (none, on a healthy ledger).
-AUDIT_BALANCES = """
-SELECT a.id, a.kind, a.user_id, a.balance, coalesce(sum(e.amount), 0)::bigint AS entries
-FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
-GROUP BY a.id
-HAVING a.balance <> coalesce(sum(e.amount), 0)
-"""
-
-AUDIT_TOTAL = "SELECT coalesce(sum(balance), 0)::bigint FROM ledger_accounts"
-
-AUDIT_TRANSACTIONS = """
-SELECT t.id, t.amount, coalesce(sum(e.amount), 0)::bigint AS total,
-       coalesce(sum(e.amount) FILTER (WHERE e.amount > 0), 0)::bigint AS positive
-FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
-GROUP BY t.id
-HAVING coalesce(sum(e.amount), 0) <> 0 OR coalesce(sum(e.amount) FILTER (WHERE e.amount > 0), 0) <> t.amount
-"""
-
-AUDIT_HOLDS = """
-SELECT u.user_id, u.held, coalesce(h.open, 0)::bigint AS open
-FROM (SELECT user_id, balance AS held FROM ledger_accounts WHERE kind = 'held') u
-FULL JOIN (SELECT user_id, sum(amount) AS open FROM ledger_holds WHERE status = 'held' GROUP BY user_id) h
-  USING (user_id)
-WHERE coalesce(u.held, 0) <> coalesce(h.open, 0)
-"""
-
-
 # --- helpers -------------------------------------------------------------------------------------
 
 Db = asyncpg.Connection | asyncpg.Pool
@@ -379,8 +353,10 @@ async def credit_topup(
     )
 
 
-async def reverse_topup(db: Db, payment_id: str, reason: str) -> Posting:
-    """Take a top-up back (available -> refunds), e.g. a Telegram Stars refund. Idempotent by payment_id.
+async def reverse_topup(db: Db, payment_id: str, reason: str, key: str | None = None) -> Posting:
+    """Take a top-up back (available -> refunds), e.g. a Telegram Stars refund. Idempotent by `key`
+    (default: the payment id); a top-up refunded more than once (a refused refund gave it back) needs
+    a key per reversal.
 
     All or nothing: when the user has already spent part of it, raises InsufficientFunds and takes
     nothing; the operator decides (e.g. a partial `adjust`). Raises UnknownTopup for an unknown id.
@@ -394,7 +370,7 @@ async def reverse_topup(db: Db, payment_id: str, reason: str) -> Posting:
         return await _transfer(
             conn,
             kind="topup_reversal",
-            key=payment_id,
+            key=_key(key, "key") if key is not None else payment_id,
             user_id=topup["user_id"],
             amount=-topup["amount"],
             system_kind="refunds",
@@ -552,21 +528,5 @@ async def revenue(db: Db, since: dt.datetime | None = None) -> int:
     return await db.fetchval(REVENUE, since)
 
 
-async def audit(db: Db) -> list[str]:
-    """Check the whole ledger's invariants; returns the problems found (empty when healthy)."""
-    problems = [
-        f"account {r['id']} ({r['kind']}, user {r['user_id']}): balance {r['balance']} != entries {r['entries']}"
-        for r in await db.fetch(AUDIT_BALANCES)
-    ]
-    total = await db.fetchval(AUDIT_TOTAL)
-    if total != 0:
-        problems.append(f"all accounts sum to {total}, not 0")
-    problems += [
-        f"transaction {r['id']}: entries sum to {r['total']}, positive side {r['positive']} != amount {r['amount']}"
-        for r in await db.fetch(AUDIT_TRANSACTIONS)
-    ]
-    problems += [
-        f"user {r['user_id']}: held balance {r['held']} != open holds {r['open']}"
-        for r in await db.fetch(AUDIT_HOLDS)
-    ]
-    return problems
+# The whole books' audit lives in its own module (it also reads Stars orders and job refunds).
+audit = ledger_audit.audit

@@ -9,6 +9,7 @@ Lock order everywhere: the session row (the processor), then the request/order r
 from __future__ import annotations
 
 import asyncpg
+import msgspec
 
 from persistence.ledger import Db
 
@@ -75,10 +76,19 @@ UPDATE stars_orders SET status = 'paid', charge_id = $2, paid_at = now()
 WHERE id = $1 AND status = 'open'
 """
 
+# A second charge of an already paid order gets an order row of its own (same user, amount, Stars).
+ADD_PAID_ORDER = """
+INSERT INTO stars_orders (id, user_id, amount_kopecks, stars, status, charge_id, paid_at)
+SELECT $2, user_id, amount_kopecks, stars, 'paid', $3, now() FROM stars_orders WHERE id = $1
+ON CONFLICT (id) DO NOTHING
+RETURNING id
+"""
+
 REFUND_ORDER = """
-UPDATE stars_orders SET status = 'refunded', refunded_at = now(), refunded_by = $2
+UPDATE stars_orders
+SET status = 'refunded', refunded_at = now(), refunded_by = $2, refund_attempts = refund_attempts + 1
 WHERE id = $1 AND status = 'paid'
-RETURNING charge_id
+RETURNING charge_id, refund_attempts
 """
 
 # Telegram refused the Stars refund after the ledger was reversed: the order is paid again.
@@ -86,7 +96,7 @@ UNDO_REFUND = """
 UPDATE stars_orders o SET status = 'paid', refunded_at = NULL, refunded_by = NULL
 FROM (SELECT id, refunded_by FROM stars_orders WHERE charge_id = $1 AND status = 'refunded' FOR UPDATE) old
 WHERE o.id = old.id
-RETURNING o.id, o.user_id, o.amount_kopecks, old.refunded_by
+RETURNING o.id, o.user_id, o.amount_kopecks, old.refunded_by, o.refund_attempts
 """
 
 USER_ORDERS = f"""
@@ -152,8 +162,29 @@ async def pay_order(db: Db, order_id: str, charge_id: str) -> bool:
     return (await db.execute(PAY_ORDER, order_id, charge_id)).endswith(" 1")
 
 
-async def refund_order(db: Db, order_id: str, admin_id: int) -> str | None:
-    return await db.fetchval(REFUND_ORDER, order_id, admin_id)
+class RefundAttempt(msgspec.Struct, frozen=True):
+    charge_id: str
+    attempt: int
+
+    @property
+    def reversal_key(self) -> str:
+        """The ledger key of this attempt's reversal (the first keeps the historical `stars:<charge>`)."""
+        return attempt_key(f"stars:{self.charge_id}", self.attempt)
+
+
+def attempt_key(base: str, attempt: int) -> str:
+    return base if attempt <= 1 else f"{base}#{attempt}"
+
+
+async def add_paid_order(db: Db, order_id: str, new_order_id: str, charge_id: str) -> str | None:
+    """A paid copy of `order_id` for another charge; None when `new_order_id` is taken (pick another)."""
+    return await db.fetchval(ADD_PAID_ORDER, order_id, new_order_id, charge_id)
+
+
+async def refund_order(db: Db, order_id: str, admin_id: int) -> RefundAttempt | None:
+    """Mark a paid order refunded; the attempt (1, 2, …) keys its own ledger reversal."""
+    row = await db.fetchrow(REFUND_ORDER, order_id, admin_id)
+    return RefundAttempt(row["charge_id"], row["refund_attempts"]) if row is not None else None
 
 
 async def undo_refund(db: Db, charge_id: str) -> asyncpg.Record | None:

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
+from functools import partial
 
 import aiohttp
 import asyncpg
@@ -16,21 +17,27 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponen
 from flows.book import Book
 from flows.catalog import load_catalog, load_policy
 from flows.context import FlowContext
+from flows.screens import Action, AnswerCallback, Screen, SendScreen
 from flows.texts import t
 from integrations.kie import KieClient, KieLimiter
 from integrations.kie.client import DEFAULT_RETRY
+from integrations.net import Origins, origin_of, public_session, resolve_public
 from integrations.telegram.bot import create_bot
 from integrations.telegram.errors import TelegramSendError
 from integrations.telegram.media import MediaSender
 from integrations.telegram.renderer import TelegramRenderer, call
 from persistence import inbox
+from persistence import kie_callbacks as callback_signatures
 from persistence.db import create_pool
 from persistence.kie_limits import KieRateSlots
 from persistence.migrations import migrate
+from persistence.users import language_from_telegram
 from runtime.config import Settings
+from runtime.flood import FloodGate, Verdict
 from runtime.inbox_worker import InboxWorker
 from runtime.jobs import JobServices, JobsOptions, JobWorker
 from runtime.jobs.files import TelegramFiles
+from runtime.jobs.services import HOST_CHECK_TIMEOUT
 from runtime.poller import Poller
 from runtime.processor import UpdateProcessor
 from runtime.secrets import kie_callback_secret, webhook_header_secret, webhook_path_secret
@@ -54,12 +61,14 @@ class TrtApp:
         host: str = "0.0.0.0",
         worker_concurrency: int | None = None,
         jobs: JobsOptions | None = None,
+        flood: FloodGate | None = None,
     ) -> None:
         self.settings = settings
         self.jobs_options = jobs or JobsOptions()
         self.jobs: JobWorker | None = None
         self.kie: KieClient | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._results_http: aiohttp.ClientSession | None = None
         self.host = host
         self.worker_concurrency = worker_concurrency or max(4, min(32, settings.db_maxconn * 2))
         self.pool: asyncpg.Pool | None = None
@@ -68,7 +77,11 @@ class TrtApp:
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task] = []
         self._bot = None
+        self._renderer: TelegramRenderer | None = None
         self.port: int | None = None
+        # Not `flood or …`: an empty gate is falsy (it has a length), and would be swapped for the default.
+        self.flood = flood if flood is not None else FloodGate()
+        self._notices: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         s = self.settings
@@ -78,6 +91,7 @@ class TrtApp:
         await migrate(self.pool)
         self._bot = create_bot(s.telegram_bot_token, s.telegram_api_base)
         renderer = TelegramRenderer(self._bot)
+        self._renderer = renderer
         ctx = FlowContext(
             support_text=s.support_text,
             support_telegram=s.support_telegram,
@@ -91,9 +105,14 @@ class TrtApp:
         )
         log.info("catalog %s: %d models, %d enabled", catalog.version, len(catalog), len(catalog.enabled()))
         processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
-        self.worker = InboxWorker(self.pool, processor, concurrency=self.worker_concurrency)
+        self.worker = InboxWorker(
+            self.pool,
+            processor,
+            concurrency=self.worker_concurrency,
+            prune_parked_after_seconds=s.inbox_parked_retention_days * 24 * 3600.0,
+        )
         self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
-        self.jobs = self._job_worker(catalog, renderer)
+        self.jobs = self._job_worker(catalog, renderer, ctx.policy)
         processor.preload.kie_balance = self.kie.credit_balance if self.kie is not None else None
         self._tasks.append(asyncio.create_task(self.jobs.run(), name="job-worker"))
 
@@ -103,7 +122,11 @@ class TrtApp:
             s.webhook_header_fallback,
         )
         kie_callbacks = KieCallbackSettings(
-            kie_callback_secret(s.telegram_bot_token), s.kie_webhook_hmac_key, self.jobs.on_callback
+            kie_callback_secret(s.telegram_bot_token),
+            s.kie_webhook_hmac_key,
+            self.jobs.on_callback,
+            remember=partial(callback_signatures.remember, self.pool),
+            forget=partial(callback_signatures.forget, self.pool),
         )
         app = build_web_app(webhook, self.store_update, kie_callbacks)
         self._runner = web.AppRunner(
@@ -125,12 +148,14 @@ class TrtApp:
         # out of the collector's reach keeps full collections from freezing the loop for ~200 ms.
         gc.freeze()
 
-    def _job_worker(self, catalog, renderer: TelegramRenderer) -> JobWorker:
+    def _job_worker(self, catalog, renderer: TelegramRenderer, policy) -> JobWorker:
         s = self.settings
         options = self.jobs_options
         assert self.pool is not None and self._bot is not None
-        # One session for result and Telegram file downloads; Kie's client keeps its own (its key).
+        # Telegram file downloads use a plain session; result links (chosen outside) a session that only
+        # reaches public addresses; Kie's client keeps its own (its key).
         self._http = aiohttp.ClientSession()
+        self._results_http = public_session(self.trusted_origins)
         limiter = KieLimiter(KieRateSlots(self.pool), create=options.create_limit, query=options.query_limit)
         self.kie = KieClient(
             s.kie_api_base,
@@ -145,20 +170,67 @@ class TrtApp:
             kie=self.kie,
             catalog=catalog,
             renderer=renderer,
-            media=MediaSender(self._bot, self._http, limits=options.media_limits),
+            media=MediaSender(
+                self._bot,
+                self._results_http,
+                limits=options.media_limits,
+                trusted_origins=self.trusted_origins,
+            ),
             files=TelegramFiles(self._bot, self._http, s.telegram_api_base, s.telegram_bot_token),
             timings=options.timings,
             callback_url=s.kie_callback_url if options.use_callbacks else None,
             admin_ids=s.admin_ids,
+            policy=policy,
+            check_host=partial(
+                resolve_public,
+                timeout=HOST_CHECK_TIMEOUT,
+                trusted=self.trusted_origins,
+                lookup=options.host_lookup,
+            ),
         )
         return JobWorker(services)
 
+    @property
+    def trusted_origins(self) -> Origins:
+        """The operator's own servers: the only private addresses outgoing fetches may reach."""
+        s = self.settings
+        bases = (s.kie_api_base, s.kie_upload_base, s.telegram_api_base)
+        return frozenset(origin for base in bases if (origin := origin_of(base)) is not None)
+
     async def store_update(self, head: UpdateHead, raw_json: str) -> bool:
         assert self.pool is not None and self.worker is not None
+        if head.limited and head.user_id is not None:
+            verdict = self.flood.admit(head.user_id)
+            if verdict is not Verdict.PASS:
+                # Acknowledged, never stored: only the bucket remembers it.
+                if verdict is Verdict.DROP_AND_NOTIFY:
+                    self._slow_down(head)
+                return False
         created = await inbox.store(self.pool, head.update_id, head.chat_key, head.kind, raw_json)
         if created:
             self.worker.wake()
         return created
+
+    def _slow_down(self, head: UpdateHead) -> None:
+        """One short answer per flood, sent in the background (the webhook answers at once)."""
+        if self._renderer is None:
+            return
+        text = t(language_from_telegram(head.language_code), "flood.slow_down")
+        action: Action
+        if head.callback_id is not None:
+            action = AnswerCallback(head.callback_id, text=text)
+        else:
+            action = SendScreen(head.chat_key, Screen(text=text), control=False)
+        task = asyncio.create_task(self._notify(action), name=f"slow-down-{head.user_id}")
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
+
+    async def _notify(self, action: Action) -> None:
+        assert self._renderer is not None
+        try:
+            await self._renderer.perform(action)
+        except TelegramSendError as exc:
+            log.info("slow-down notice not sent: %s", exc)
 
     async def _housekeeping(self) -> None:
         """Periodic chores: top-up requests older than a day expire (they also expire when read)."""
@@ -169,6 +241,7 @@ class TrtApp:
                 expired = await sweep_expired(self.pool)
                 if expired:
                     log.info("expired %d top-up requests older than a day", expired)
+                await callback_signatures.prune(self.pool)
             except Exception:
                 log.exception("housekeeping failed; will try again")
             await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)
@@ -218,7 +291,7 @@ class TrtApp:
             await self.worker.stop(SHUTDOWN_GRACE_SECONDS)
         if self.jobs is not None:
             await self.jobs.stop()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._notices]:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -228,6 +301,8 @@ class TrtApp:
             await self.kie.close()
         if self._http is not None:
             await self._http.close()
+        if self._results_http is not None:
+            await self._results_http.close()
         if self._bot is not None:
             await self._bot.session.close()
         if self.pool is not None:

@@ -10,19 +10,25 @@ import logging
 import os
 import sys
 
-from runtime.config import ConfigError, environment_with_dotenv, load_settings, log_config_checks
-from runtime.logs import setup_logging
+from runtime.config import (
+    ConfigError,
+    environment_with_dotenv,
+    load_settings,
+    log_config_checks,
+)
+from runtime.logs import add_secrets, install_excepthooks, setup_logging
+from runtime.secrets import raw_secret_values
 
 log = logging.getLogger("trt")
 
 
 def _settings_or_exit():
     environ = environment_with_dotenv(os.environ)
+    add_secrets(raw_secret_values(environ))
     try:
         settings, checks = load_settings(environ)
     except ConfigError as exc:
-        # Logging is not configured from the settings yet; this message never contains a value.
-        setup_logging()
+        # This message never contains a value (and the raw secrets are registered anyway).
         log.error("%s", exc)
         sys.exit(2)
     setup_logging(settings.log_level, settings.log_format, settings.secret_values())
@@ -40,6 +46,10 @@ def _run(_: argparse.Namespace) -> int:
     except CatalogError as exc:
         log.error("the model catalog is broken, not starting: %s", exc)
         return 2
+    except Exception:
+        # Through the redacting handler: a startup crash (database, Telegram) may quote a DSN or a URL.
+        log.exception("the bot stopped on an error")
+        return 1
     return 0
 
 
@@ -148,6 +158,10 @@ def _catalog_diff(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The redacting handler goes in before anything else runs: even a crash while reading the settings
+    # or starting the app is written through it, never by Python's raw traceback printer.
+    setup_logging()
+    install_excepthooks()
     parser = argparse.ArgumentParser(prog="trt", description="TRT: Kie AI models in Telegram")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="serve the bot (BOT_MODE webhook or polling)").set_defaults(func=_run)

@@ -8,16 +8,20 @@ variable would otherwise be printed to the deploy log. See docs/env.md for the c
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import msgspec
 
+# Re-exported: the .env reader lives in runtime/dotenv.py.
+from runtime.dotenv import DotenvError as DotenvError
+from runtime.dotenv import environment_with_dotenv as environment_with_dotenv
+from runtime.dotenv import read_dotenv as read_dotenv
 from runtime.secrets import (
+    database_password_forms,
     kie_callback_secret,
     token_secret_part,
     webhook_header_secret,
@@ -50,6 +54,7 @@ OPTIONAL_KEYS: tuple[str, ...] = (
     "LOG_LEVEL",
     "LOG_FORMAT",
     "KIE_WEBHOOK_HMAC_KEY",
+    "INBOX_PARKED_RETENTION_DAYS",
 )
 
 _TOKEN_RE = re.compile(r"[0-9]+:[A-Za-z0-9_-]{30,}")
@@ -87,6 +92,8 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     kie_webhook_hmac_key: str | None = None
+    # Parked updates (failed for good) keep their payload this long for the operator, then go.
+    inbox_parked_retention_days: Annotated[int, msgspec.Meta(ge=1, le=3650)] = 30
 
     def __repr__(self) -> str:
         # The default repr lists every field, so an innocent debug log of the settings object would
@@ -102,7 +109,7 @@ class Settings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             token,
             token_secret_part(token),
             self.kie_api_key,
-            *_database_password_forms(self.database_url),
+            *database_password_forms(self.database_url),
             webhook_path_secret(token),
             webhook_header_secret(token),
             kie_callback_secret(token),
@@ -135,17 +142,6 @@ class ConfigError(Exception):
 
 class _Invalid(Exception):
     """A value failed its check. Deliberately carries no text: messages come from the key's spec."""
-
-
-def _database_password_forms(url: str) -> list[str]:
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        return []
-    if not password:
-        return []
-    # Logs may show either the URL form (percent-encoded) or the decoded one (driver errors).
-    return [password, unquote(password)]
 
 
 # --- parsers: each takes the stripped, non-empty value and returns the typed value or raises _Invalid.
@@ -331,6 +327,13 @@ _OPTIONAL_SPECS: tuple[_Spec, ...] = (
     ),
     _Spec("LOG_FORMAT", "log_format", "'text' or 'json'", _choice("text", "json"), "text"),
     _Spec("KIE_WEBHOOK_HMAC_KEY", "kie_webhook_hmac_key", "non-empty text when set", _text, None),
+    _Spec(
+        "INBOX_PARKED_RETENTION_DAYS",
+        "inbox_parked_retention_days",
+        "an integer from 1 to 3650 (days)",
+        _uint_in(1, 3650),
+        30,
+    ),
 )
 
 
@@ -384,55 +387,3 @@ def log_config_checks(logger: logging.Logger, checks: list[str]) -> None:
     """One INFO line per passed check, so the deploy log shows what was verified (never values)."""
     for name in checks:
         logger.info("config check OK: %s", name)
-
-
-# --- .env support for local development (Render sets the real environment; no file there).
-
-_DOTENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-class DotenvError(ValueError):
-    """A line of the .env file could not be parsed; names the line, never its content."""
-
-
-def read_dotenv(path: str | os.PathLike[str]) -> dict[str, str]:
-    """Parse KEY=VALUE lines: optional `export `, quotes stripped, # comments and blank lines skipped."""
-    values: dict[str, str] = {}
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            stripped = line.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            if stripped.startswith("export "):
-                stripped = stripped[len("export ") :].lstrip()
-            key, sep, value = stripped.partition("=")
-            key = key.strip()
-            if not sep or not _DOTENV_KEY_RE.fullmatch(key):
-                raise DotenvError(f"{os.fspath(path)}:{number}: expected KEY=VALUE")
-            values[key] = _dotenv_value(value.strip(), path, number)
-    return values
-
-
-def _dotenv_value(value: str, path: str | os.PathLike[str], number: int) -> str:
-    if value[:1] in ("'", '"'):
-        quote = value[0]
-        end = value.find(quote, 1)
-        rest = value[end + 1 :].strip() if end != -1 else ""
-        if end == -1 or (rest and not rest.startswith("#")):
-            raise DotenvError(f"{os.fspath(path)}:{number}: unterminated or trailing text after quote")
-        return value[1:end]
-    # An unquoted value ends at " #" so that `PORT=8080  # local` works; quote values containing " #".
-    comment = re.search(r"\s#", value)
-    return value[: comment.start()].rstrip() if comment else value
-
-
-def environment_with_dotenv(
-    environ: Mapping[str, str], path: str | os.PathLike[str] = ".env"
-) -> dict[str, str]:
-    """The real environment over the .env file (if it exists): a variable set in the real env wins.
-
-    A blank real variable does not hide the file's value: blank means "unset" everywhere in this contract.
-    """
-    merged: dict[str, str] = read_dotenv(path) if os.path.isfile(path) else {}
-    merged.update((key, value) for key, value in environ.items() if value.strip() or key not in merged)
-    return merged

@@ -24,6 +24,7 @@ class InboxWorker:
         lease_seconds: float = 60.0,
         idle_poll_seconds: float = 0.5,
         prune_after_seconds: float = 7 * 24 * 3600,
+        prune_parked_after_seconds: float = 30 * 24 * 3600,
         prune_every_seconds: float = 600.0,
     ) -> None:
         self.pool = pool
@@ -32,6 +33,7 @@ class InboxWorker:
         self.lease_seconds = lease_seconds
         self.idle_poll_seconds = idle_poll_seconds
         self.prune_after_seconds = prune_after_seconds
+        self.prune_parked_after_seconds = prune_parked_after_seconds
         self.prune_every_seconds = prune_every_seconds
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -87,9 +89,9 @@ class InboxWorker:
         if now - self._last_prune < self.prune_every_seconds:
             return
         self._last_prune = now
-        removed = await inbox.prune(self.pool, self.prune_after_seconds)
+        removed = await inbox.prune(self.pool, self.prune_after_seconds, self.prune_parked_after_seconds)
         if removed:
-            log.info("pruned %d processed updates", removed)
+            log.info("pruned %d processed or long-parked updates", removed)
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop leasing, and give in-flight updates `grace_seconds` to finish (the rest are resumed

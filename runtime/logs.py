@@ -15,12 +15,13 @@ import threading
 import traceback
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import quote
 
 MASK = "***"
 
-# Shorter values would mask ordinary words ("admin", "bot") all over the logs.
+# Shorter secrets are still masked, but only where they stand alone (between characters that cannot be
+# part of a word): masking every "admin" or "bot" inside ordinary words would make the logs unreadable.
 MIN_SECRET_LENGTH = 6
 
 # Loggers that carry request paths, update payloads or client errors; they must reach our handler.
@@ -50,6 +51,7 @@ _SHAPE_PATTERNS = (
 _lock = threading.Lock()
 _secrets: frozenset[str] = frozenset()
 _secrets_by_length: tuple[str, ...] = ()
+_short_secrets: re.Pattern[str] | None = None
 
 
 def _variants(value: str) -> set[str]:
@@ -59,20 +61,28 @@ def _variants(value: str) -> set[str]:
 
 
 def add_secrets(values: Iterable[str]) -> None:
-    """Register values that must be masked in every log line from now on."""
-    global _secrets, _secrets_by_length
+    """Register values that must be masked in every log line from now on (whole, whatever their length)."""
+    global _secrets, _secrets_by_length, _short_secrets
     if isinstance(values, str):
         # A bare string would otherwise be iterated character by character and silently ignored.
         values = (values,)
     fresh: set[str] = set()
     for value in values:
-        if value and len(value) >= MIN_SECRET_LENGTH:
-            fresh |= {v for v in _variants(value) if len(v) >= MIN_SECRET_LENGTH}
-    if not fresh:
+        if value:
+            fresh |= {v for v in _variants(value) if v}
+    if not fresh - _secrets:
         return
     with _lock:
         _secrets = _secrets | fresh
-        _secrets_by_length = tuple(sorted(_secrets, key=len, reverse=True))
+        _secrets_by_length = tuple(
+            sorted((s for s in _secrets if len(s) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+        )
+        short = sorted((s for s in _secrets if len(s) < MIN_SECRET_LENGTH), key=len, reverse=True)
+        _short_secrets = (
+            re.compile(r"(?<![\w.-])(?P<s>" + "|".join(re.escape(s) for s in short) + r")(?![\w-])")
+            if short
+            else None
+        )
 
 
 def redact(text: str) -> str:
@@ -85,6 +95,8 @@ def redact(text: str) -> str:
             start = text.find(secret, start + 1)
     for pattern in _SHAPE_PATTERNS:
         spans.extend(match.span("s") for match in pattern.finditer(text))
+    if _short_secrets is not None:
+        spans.extend(match.span("s") for match in _short_secrets.finditer(text))
     if not spans:
         return text
     # Masking the union of all spans means overlapping secrets cannot leave a fragment behind.
@@ -171,6 +183,25 @@ class _StderrHandler(logging.StreamHandler):
             sys.stderr.write(redact(report))
         except Exception:  # logging must never take the app down
             pass
+
+
+def install_excepthooks() -> None:
+    """Uncaught exceptions (the main thread, other threads) go through logging, hence redaction,
+    instead of Python's own printer, which writes the raw traceback to stderr."""
+    logger = logging.getLogger("trt")
+
+    def main_hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        logger.critical("uncaught %s; the process stops", kind.__name__, exc_info=(kind, value, tb))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        exc_info = (args.exc_type, args.exc_value, args.exc_traceback)
+        logger.critical("uncaught exception in thread %s", name, exc_info=exc_info)  # type: ignore[arg-type]
+
+    sys.excepthook = main_hook
+    threading.excepthook = thread_hook
 
 
 def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> None:

@@ -28,6 +28,7 @@ from flows.money.effects import (
 )
 from persistence import audit, ledger, topups
 from persistence import history as queries
+from runtime import ids
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ async def refund_rejected(pool: asyncpg.Pool, user_id: int, charge_id: str, reas
             conn,
             user_id,
             order["amount_kopecks"],
-            f"stars-refund-failed:{charge_id}",
+            # Keyed by the attempt: each refused attempt gives back exactly what its reversal took.
+            topups.attempt_key(f"stars-refund-failed:{charge_id}", order["refund_attempts"]),
             "stars",
             note=order["id"],
         )
@@ -113,16 +115,22 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
         case CreateStarsOrder(order_id=order_id, user_id=user_id, amount_kopecks=amount, stars=stars):
             await topups.create_order(conn, order_id, user_id, amount, stars)
         case PayStarsOrder(order_id=order_id, user_id=user_id, charge_id=charge_id, amount_kopecks=amount):
-            await topups.pay_order(conn, order_id, charge_id)
+            if not await topups.pay_order(conn, order_id, charge_id):
+                order_id = await _order_for_second_charge(conn, order_id, charge_id)
             await ledger.credit_topup(conn, user_id, amount, f"stars:{charge_id}", "stars", note=order_id)
         case RefundStarsOrder(order_id=order_id, admin_id=admin_id):
-            charge_id = await topups.refund_order(conn, order_id, admin_id)
-            if charge_id is None:
+            attempt = await topups.refund_order(conn, order_id, admin_id)
+            if attempt is None:
                 return
             # All or nothing: InsufficientFunds rolls the update back and the flow decides again.
             posting = await ledger.reverse_topup(
-                conn, f"stars:{charge_id}", f"stars refund by admin {admin_id}"
+                conn,
+                f"stars:{attempt.charge_id}",
+                f"stars refund by admin {admin_id}",
+                key=attempt.reversal_key,
             )
+            if not posting.applied:
+                raise ledger.LedgerError(f"stars refund {attempt.reversal_key} reversed nothing")
             await audit.record(
                 conn,
                 admin_id,
@@ -174,6 +182,17 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
             )
         case _:
             raise TypeError(f"no handler for money effect {type(effect).__name__}")
+
+
+async def _order_for_second_charge(conn: asyncpg.Connection, order_id: str, charge_id: str) -> str:
+    """Telegram took a second payment for one order (two pre-checkouts answered before either paid):
+    it is credited all the same and linked to an order row of its own, so the panel can refund it."""
+    for _ in range(5):
+        new_id = await topups.add_paid_order(conn, order_id, ids.new_code("S"), charge_id)
+        if new_id is not None:
+            log.warning("Stars order %s was paid twice; charge linked to order %s", order_id, new_id)
+            return new_id
+    raise RuntimeError(f"no free order id for a second charge of {order_id}")
 
 
 async def sweep_expired(pool: asyncpg.Pool) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import traceback
 
 import asyncpg
@@ -50,6 +51,41 @@ INFRASTRUCTURE_ERRORS = (
 )
 
 
+def _chat_of(action: Action, own_chat: int) -> int:
+    """The chat a reply goes to (answers to callbacks and pre-checkouts belong to the update's chat)."""
+    if isinstance(action, RefundStarPayment):
+        return action.user_id
+    chat = getattr(action, "chat_id", None)
+    return chat if isinstance(chat, int) else own_chat
+
+
+def _chat_missing(exc: Exception) -> bool:
+    """Telegram's 400 for a chat the bot may not write to (it never pressed /start, or is gone)."""
+    text = str(exc).lower()
+    return "chat not found" in text or "user not found" in text or "peer_id_invalid" in text
+
+
+class UnreachableChats:
+    """Chats other than the update's own (admins) that refuse our messages: logged at most once per
+    interval each, so an admin who blocked the bot does not fill the log with one line per alert.
+    Process memory is enough here: it only spaces out log lines."""
+
+    def __init__(self, every_seconds: float = 3600.0, keep: int = 1000) -> None:
+        self.every_seconds = every_seconds
+        self.keep = keep
+        self._logged: dict[int, float] = {}
+
+    def note(self, chat_id: int, reason: str) -> None:
+        now = time.monotonic()
+        last = self._logged.get(chat_id)
+        if last is not None and now - last < self.every_seconds:
+            return
+        if len(self._logged) >= self.keep:
+            self._logged.clear()
+        self._logged[chat_id] = now
+        log.warning("chat %s is unreachable (%s); its messages are skipped", chat_id, reason)
+
+
 def retry_delay(attempts: int) -> float:
     return min(30.0, 1.0 * 2 ** max(0, attempts - 1))
 
@@ -65,6 +101,7 @@ class UpdateProcessor:
         self.free_quota = ctx.policy.free_daily_quota if ctx.policy is not None else 0
         # The app sets preload.kie_balance once the Kie client exists (admin figures show "—" until then).
         self.preload = Preloader()
+        self.unreachable = UnreachableChats()
 
     async def process(self, row: LeasedUpdate) -> None:
         if row.status == "pending":
@@ -139,18 +176,32 @@ class UpdateProcessor:
     async def _send(self, row: LeasedUpdate, actions: list[Action], start: int) -> None:
         control_message_id: int | None = None
         chat_id = row.chat_key
+        # Chats that refused a reply of this update: their later replies are skipped, others still go.
+        gone: set[int] = set()
         for index in range(start, len(actions)):
             action = actions[index]
+            target = _chat_of(action, chat_id)
+            if target in gone:
+                continue
             try:
                 new_id = await self.renderer.perform(action)
-            except UserBlockedBot:
-                log.info("update %s: user blocked the bot; remaining replies dropped", row.update_id)
-                await users.mark_inactive(self.pool, chat_id)
-                break
-            except RejectedByTelegram as exc:
-                log.error("update %s: Telegram rejected a reply: %s", row.update_id, exc)
+            except (UserBlockedBot, RejectedByTelegram) as exc:
                 if isinstance(action, RefundStarPayment):
+                    log.error("update %s: Telegram refused a Stars refund: %s", row.update_id, exc)
                     await refund_rejected(self.pool, action.user_id, action.charge_id, str(exc))
+                elif isinstance(exc, UserBlockedBot):
+                    # A 403 is about the chat the call was for, not about the update's own user.
+                    gone.add(target)
+                    await users.mark_inactive(self.pool, target)
+                    if target == chat_id:
+                        log.info("update %s: user blocked the bot; replies to it dropped", row.update_id)
+                    else:
+                        self.unreachable.note(target, str(exc))
+                elif target != chat_id and _chat_missing(exc):
+                    gone.add(target)
+                    self.unreachable.note(target, str(exc))
+                else:
+                    log.error("update %s: Telegram rejected a reply: %s", row.update_id, exc)
                 continue
             except TransientSendError as exc:
                 log.warning("update %s: sending failed, will retry: %s", row.update_id, exc)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 
 def _derive(token: str, purpose: str, length: int) -> str:
@@ -42,3 +45,32 @@ def constant_time_equals(given: str | None, expected: str) -> bool:
     if given is None:
         return False
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+# --- secrets in the environment, for log redaction -----------------------------------------------
+
+
+def raw_secret_values(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The secrets as the environment holds them, before (and whether or not) validation passes, so a
+    crash while starting can never print them."""
+    values = [
+        environ.get(key, "").strip() for key in ("TELEGRAM_BOT_TOKEN", "KIE_API_KEY", "KIE_WEBHOOK_HMAC_KEY")
+    ]
+    token = values[0]
+    if ":" in token:
+        values.append(token_secret_part(token))
+    values += database_password_forms(environ.get("DATABASE_URL", "").strip())
+    return tuple(v for v in values if v)
+
+
+def database_password_forms(url: str) -> list[str]:
+    """The password in the URL's user part and in a `password=` query parameter (libpq accepts both)."""
+    try:
+        parts = urlsplit(url)
+        passwords = [parts.password or ""]
+    except ValueError:
+        return []
+    passwords += [value for key, value in parse_qsl(parts.query, keep_blank_values=True) if key == "password"]
+    passwords += [m.group(1) for m in re.finditer(r"(?:^|&)password=([^&]*)", parts.query)]
+    # Logs may show either the URL form (percent-encoded) or the decoded one (driver errors).
+    return [form for p in passwords if p for form in (p, unquote(p))]

@@ -102,6 +102,12 @@ class UpdateHead(msgspec.Struct, frozen=True):
     update_id: int
     kind: str
     chat_key: int
+    # For flood control (runtime/flood.py): who sent it, when it may be dropped at all (never money or
+    # a block), and how to answer "slow down" (a callback is answered, a message gets a message).
+    user_id: int | None = None
+    limited: bool = False
+    callback_id: str | None = None
+    language_code: str | None = None
 
 
 class MalformedUpdate(ValueError):
@@ -118,11 +124,28 @@ def parse_update(raw: bytes) -> TgUpdate:
 def head_of(update: TgUpdate) -> UpdateHead | None:
     """Kind and ordering key of an update TRT handles; None for kinds it ignores (edited_message, …)."""
     if update.message is not None:
-        return UpdateHead(update.update_id, "message", update.message.chat.id)
+        message = update.message
+        sender = message.from_
+        return UpdateHead(
+            update.update_id,
+            "message",
+            message.chat.id,
+            user_id=sender.id if sender is not None else None,
+            limited=sender is not None and message.successful_payment is None,
+            language_code=sender.language_code if sender is not None else None,
+        )
     if update.callback_query is not None:
         cq = update.callback_query
         key = cq.message.chat.id if cq.message is not None else cq.from_.id
-        return UpdateHead(update.update_id, "callback_query", key)
+        return UpdateHead(
+            update.update_id,
+            "callback_query",
+            key,
+            user_id=cq.from_.id,
+            limited=True,
+            callback_id=cq.id,
+            language_code=cq.from_.language_code,
+        )
     if update.pre_checkout_query is not None:
         return UpdateHead(update.update_id, "pre_checkout_query", update.pre_checkout_query.from_.id)
     if update.my_chat_member is not None:

@@ -7,13 +7,14 @@ durable; if the database is down the answer is 503 and Telegram delivers the upd
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from integrations.kie.callbacks import MalformedCallback, parse_callback, verify_signature
+from integrations.kie.callbacks import MalformedCallback, parse_callback, sign, verify_signature
 from runtime import __version__
 from runtime.secrets import constant_time_equals
 from runtime.updates import MalformedUpdate, UpdateHead, head_of, parse_update
@@ -27,6 +28,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 StoreUpdate = Callable[[UpdateHead, str], Awaitable[bool]]
 # Makes the job of a Kie task due for a check now. Raises when the database is unavailable.
 KieHint = Callable[[str], Awaitable[object]]
+# Records a callback signature; True when it was new. Raises when the database is unavailable.
+SignatureStore = Callable[[str], Awaitable[object]]
 KIE_OK = {"code": 200, "msg": "success"}
 
 
@@ -38,12 +41,22 @@ class WebhookSettings:
 
 
 class KieCallbackSettings:
-    """Kie callbacks: POST /kie/<path_secret>; with an HMAC key, signed headers are required too."""
+    """Kie callbacks: POST /kie/<path_secret>; with an HMAC key, signed headers are required too, and a
+    signature is accepted once (`remember` stores it for every instance; False: seen before)."""
 
-    def __init__(self, path_secret: str, hmac_key: str | None, on_hint: KieHint) -> None:
+    def __init__(
+        self,
+        path_secret: str,
+        hmac_key: str | None,
+        on_hint: KieHint,
+        remember: SignatureStore | None = None,
+        forget: SignatureStore | None = None,
+    ) -> None:
         self.path_secret = path_secret
         self.hmac_key = hmac_key
         self.on_hint = on_hint
+        self.remember = remember
+        self.forget = forget
 
 
 def build_web_app(
@@ -117,10 +130,27 @@ def build_web_app(
         ):
             log.warning("kie callback with a missing, wrong or stale signature rejected")
             raise web.HTTPUnauthorized(text="bad signature")
+        signature = None
+        if kie.hmac_key and kie.remember is not None:
+            # Keyed by the signature we computed, so spelling variants of the header count as one.
+            timestamp = (request.headers.get("X-Webhook-Timestamp") or "").strip()
+            signature = sign(hint.task_id, timestamp, kie.hmac_key)
+            try:
+                fresh = await kie.remember(signature)
+            except Exception:
+                log.exception("kie callback: could not record the signature; Kie will retry")
+                raise web.HTTPServiceUnavailable(text="try again later") from None
+            if not fresh:
+                log.warning("kie callback with a replayed signature rejected")
+                raise web.HTTPUnauthorized(text="replayed signature")
         try:
             await kie.on_hint(hint.task_id)
         except Exception:
             log.exception("kie callback: could not record the hint; Kie will retry")
+            if signature is not None and kie.forget is not None:
+                # Kie's retry carries the same signature: it must not look like a replay.
+                with contextlib.suppress(Exception):
+                    await kie.forget(signature)
             raise web.HTTPServiceUnavailable(text="try again later") from None
         return web.json_response(KIE_OK)
 

@@ -133,6 +133,15 @@ def _media_seconds(entry: ModelEntry, name: str, media_seconds: Mapping[str, flo
     return Fraction(math.ceil(media_seconds[name]))
 
 
+def media_priced_fields(entry: ModelEntry) -> list[str]:
+    """File fields whose media length sets the price (per second of an uploaded video or audio)."""
+    pricing = entry.pricing
+    props = entry.schema.properties
+    names = [pricing.unit_field] if pricing.unit_field else []
+    names += list(pricing.plus_media_seconds_of)
+    return [n for n in names if n in props and isinstance(props[n], FileField | FileListField)]
+
+
 def units_for(
     entry: ModelEntry, resolved: Mapping[str, Any], media_seconds: Mapping[str, float] | None = None
 ) -> Fraction:

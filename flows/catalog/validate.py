@@ -6,12 +6,11 @@ Errors carry a short machine code and params; user texts are made elsewhere from
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from flows.catalog import limits
 from flows.catalog.conditions import (
@@ -21,6 +20,7 @@ from flows.catalog.conditions import (
     resolved_values,
     same_value,
 )
+from flows.catalog.hosts import ascii_host, host_problem
 from flows.catalog.problems import InputError, Problem
 from flows.catalog.types import (
     AtLeastOne,
@@ -43,7 +43,6 @@ from flows.catalog.types import (
 
 _TRUE = {"true", "yes", "y", "on", "1", "да", "д", "вкл", "включить", "+"}
 _FALSE = {"false", "no", "n", "off", "0", "нет", "н", "выкл", "выключить", "-"}
-_BLOCKED_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet")
 
 
 # --- one value ----------------------------------------------------------------------------------------
@@ -95,7 +94,7 @@ def _parse_number(raw: Any) -> float | int:
     text = re.sub(r"[\s\u00a0\u202f]", "", raw).replace(",", ".")
     if not text:
         raise InputError("empty")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+    if not re.fullmatch(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
         raise InputError("not_a_number")
     return float(text) if "." in text else int(text)
 
@@ -180,28 +179,24 @@ def check_url(raw: Any, *, max_length: int = 2048) -> str:
         raise InputError("bad_url")
     if parts.username or parts.password:
         raise InputError("bad_url")
-    if _is_private_host(host):
+    problem = host_problem(host)
+    if problem == "private_url":
         raise InputError("private_url", host=host)
+    if problem is not None:
+        raise InputError(problem)
+    normal = ascii_host(host)
+    if normal != host and not host.isascii():
+        # Kie gets the host as DNS spells it (full-width letters, Cyrillic names → ASCII/punycode).
+        url = urlunsplit(parts._replace(netloc=parts.netloc.replace(_netloc_host(parts.netloc), normal, 1)))
     return url
 
 
-def _is_private_host(host: str) -> bool:
-    name = host.rstrip(".").lower()
-    if name == "localhost" or name.endswith(_BLOCKED_SUFFIXES):
-        return True
-    address = None
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        if re.fullmatch(r"(0x[0-9a-f]+|\d+)", name):  # 2130706433, 0x7f000001: other spellings of an IP
-            address = ipaddress.ip_address(int(name, 0))
-        elif re.fullmatch(r"[0-9.]+|(0x[0-9a-f]+\.?)+", name):  # 127.1 and similar short forms
-            return True
-    if address is None:
-        return "." not in name  # a bare intranet name
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast
+def _netloc_host(netloc: str) -> str:
+    """The host as written in the netloc (urlsplit's `hostname` is lower-cased, this is not)."""
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        return host[: host.index("]") + 1]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _file_list(field: FileListField, raw: Any) -> list[str]:

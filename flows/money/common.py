@@ -17,12 +17,14 @@ PLACE = "money"
 ADMIN_PLACE = "admin"
 
 PRESETS_RUB = (100, 300, 500, 1000)
+# Open (not yet decided) transfer requests per user: each one is a row and an alert to every admin.
+MAX_OPEN_TOPUPS = 3
 MIN_TOPUP = 50_00
 MAX_TOPUP = 50_000_00
 TOPUP_TTL = dt.timedelta(hours=24)
 MOSCOW = ZoneInfo("Europe/Moscow")
 
-_AMOUNT = re.compile(r"^(\d{1,9})(?:[.,](\d{1,2}))?$")
+_AMOUNT = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]{1,2}))?")
 _CURRENCY_WORDS = re.compile(r"(₽|руб(лей|ля|ль)?\.?|р\.?|rub|rubles?)$", re.IGNORECASE)
 
 
@@ -30,7 +32,7 @@ def parse_amount(text: str) -> int | None:
     """Rubles as typed ("500", "1 000", "150,50", "300 ₽") → kopecks, or None when it is not a number."""
     cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
     cleaned = _CURRENCY_WORDS.sub("", cleaned)
-    match = _AMOUNT.match(cleaned)
+    match = _AMOUNT.fullmatch(cleaned)
     if match is None:
         return None
     rubles, cents = match.group(1), (match.group(2) or "0").ljust(2, "0")

@@ -81,6 +81,11 @@ def _adjust_needs(event: Incoming, payload, session: Session) -> Needs:
     return Needs(user_ref=str(pending.user_id)) if pending is not None else NOTHING
 
 
+def _topup_input_needs(event: Incoming, payload, session: Session) -> Needs:
+    # A typed amount opens a request: the open ones are counted.
+    return Needs(account=True) if c.topup_flow(session).step == "amount" and event.kind == "text" else NOTHING
+
+
 def _admin_text_needs(event: Incoming, payload, session: Session) -> Needs:
     flow = c.admin_flow(session)
     text = (event.text or "").strip()
@@ -154,7 +159,8 @@ def declarations(wizard: WizardFlow) -> tuple[Declaration, ...]:
         ),
         OnCommand(("topup",), start_topup),
         OnCallback(StartTopup, start_topup),
-        OnCallback(TopupAmount, Route("topup_amount", topup.on_preset)),
+        # Opening a request counts the open ones (at most MAX_OPEN_TOPUPS), so the account is loaded.
+        OnCallback(TopupAmount, Route("topup_amount", topup.on_preset, needs=_needs(account=True))),
         OnCallback(TopupPaid, Route("topup_paid", topup.on_paid, needs=_topup_needs)),
         OnCallback(TopupCancel, Route("topup_cancel", topup.on_cancel, needs=_topup_needs, target="balance")),
         OnCallback(TopupStars, Route("topup_stars", stars.open_packs)),
@@ -162,7 +168,7 @@ def declarations(wizard: WizardFlow) -> tuple[Declaration, ...]:
         OnCallback(
             TopupResume, Route("topup_resume", resume, target="wizard", label="back to the confirm step")
         ),
-        OnMessage(c.PLACE, Route("topup_input", topup.on_message)),
+        OnMessage(c.PLACE, Route("topup_input", topup.on_message, needs=_topup_input_needs)),
         OnCommand(("paysupport",), Route("paysupport", _paysupport, target="support")),
         OnEvent(
             "pre_checkout",

@@ -13,6 +13,7 @@ import msgspec
 
 from flows import ids
 from flows.context import FlowContext
+from flows.incoming import MediaInput
 from flows.money import common as c
 from flows.money.balance import show_balance
 from flows.money.charts import REQUEST, TOPUP
@@ -34,6 +35,8 @@ from flows.screens import Button, Screen, SendFile, SendScreen
 from flows.states import Screenshot, TopupFlow, TopupStep, WizardSnapshot
 from flows.texts import t
 from flows.views import TopupView
+
+RECEIPT_MIME_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "application/pdf"})
 
 
 def step_after(step: str, event: str) -> TopupStep:
@@ -106,6 +109,10 @@ def details_screen(
 
 
 def create(req: Request, amount: int, event: str) -> Outcome:
+    open_requests = [p for p in req.loaded.pending if REQUEST.allows(p.status, "approve")]
+    if len(open_requests) >= c.MAX_OPEN_TOPUPS:
+        # The balance screen lists the open ones, each with its cancel button.
+        return show_balance(req, notice=t(req.event.lang, "money.too_many_open", count=len(open_requests)))
     code = ids.code("T", req.event.entropy)
     flow = TopupFlow(
         step=step_after("amount", event),
@@ -141,11 +148,19 @@ def _details_again(req: Request, flow: TopupFlow, *, note: str | None = None) ->
 
 def on_screenshot(req: Request, flow: TopupFlow) -> Outcome:
     media = req.event.media
-    if media is None or media.kind not in ("photo", "document"):
+    if media is None or not is_receipt(media):
         return _details_again(req, flow, note=t(req.event.lang, "money.screenshot_wrong"))
     shot = Screenshot(media.file_id, "photo" if media.kind == "photo" else "document")
     step = step_after(flow.step, "screenshot")
     return _details_again(req, msgspec.structs.replace(flow, step=step, screenshot=shot))
+
+
+def is_receipt(media: MediaInput) -> bool:
+    """A payment proof an admin can look at: a photo, a picture sent as a file, or a PDF receipt."""
+    if media.kind == "photo":
+        return True
+    mime = (media.mime_type or "").lower()
+    return media.kind == "document" and mime in RECEIPT_MIME_TYPES
 
 
 def on_paid(req: Request) -> Outcome:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from typing import Any
 
 import msgspec
@@ -52,6 +53,7 @@ _SUNO_TYPES: dict[str, TaskState] = {
 }
 
 _decoder = msgspec.json.Decoder()
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def _text(value: Any) -> str | None:
@@ -115,16 +117,17 @@ def verify_signature(
 ) -> bool:
     """True when the headers prove Kie sent a callback for `task_id` recently.
 
-    Kie specifies no replay window; a stale timestamp is refused so that a captured callback cannot be
-    replayed later. Only the task id is signed: the body stays a hint (re-query the task).
+    Kie specifies no replay window; a timestamp more than 5 minutes away is refused, and the web layer
+    refuses a signature it has already accepted (see runtime/web.py), so a captured callback cannot be
+    replayed. The timestamp is Unix seconds in ASCII digits (int() would also read «١٧…», "+17…" and
+    "1_700_…"). Only the task id is signed: the body stays a hint (re-query the task).
     """
     if not task_id or not timestamp_header or not signature_header or not hmac_key:
         return False
     timestamp = timestamp_header.strip()
-    try:
-        issued = int(timestamp)
-    except ValueError:
+    if not _TIMESTAMP.fullmatch(timestamp):
         return False
+    issued = int(timestamp)
     if abs(now - issued) > max_skew_seconds:
         return False
     expected = sign(task_id, timestamp, hmac_key).encode("ascii")

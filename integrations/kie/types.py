@@ -7,6 +7,8 @@ frozen and forbid unknown fields.
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any, Literal
 
 import msgspec
@@ -220,13 +222,20 @@ def decode_param(param: Any) -> dict[str, Any]:
     return decoded
 
 
+# Numbers Kie spells as text: ASCII digits only (float() and int() read any script's digits, and
+# float() takes "nan" and "inf").
+_INT_TEXT = re.compile(r"[+-]?[0-9]+")
+_FLOAT_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
 def as_float(value: Any) -> float | None:
-    if value is None or value == "" or isinstance(value, bool):
+    if value is None or isinstance(value, bool):
         return None
-    try:
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str) and _FLOAT_TEXT.fullmatch(value.strip()):
         return float(value)
-    except (TypeError, ValueError):
-        return None
+    return None
 
 
 def as_code(value: Any) -> str | None:
@@ -239,7 +248,10 @@ def as_code(value: Any) -> str | None:
 def as_int(value: Any) -> int | None:
     if value is None or isinstance(value, bool):
         return None
-    try:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else None
+    if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
         return int(value)
-    except (TypeError, ValueError):
-        return None
+    return None

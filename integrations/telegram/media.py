@@ -31,6 +31,7 @@ from aiogram.types import (
     Message,
 )
 
+from integrations.net import Origins, get_public
 from integrations.telegram.errors import RejectedByTelegram
 from integrations.telegram.renderer import NotModified, call
 
@@ -179,9 +180,13 @@ class MediaSender:
         *,
         limits: Limits | None = None,
         download_timeout: aiohttp.ClientTimeout = DOWNLOAD_TIMEOUT,
+        trusted_origins: Origins = frozenset(),
     ) -> None:
         self.bot = bot
+        # Results are fetched through `http`, which must be a public_session(): its resolver refuses
+        # private addresses, and get_public checks every redirect hop.
         self.http = http
+        self.trusted = trusted_origins
         self.limits = limits or Limits()
         self.download_timeout = download_timeout
 
@@ -231,7 +236,9 @@ class MediaSender:
 
     async def _plan(self, url: str, result_kind: str) -> _Item:
         try:
-            async with self.http.get(url, timeout=self.download_timeout, allow_redirects=True) as response:
+            async with get_public(
+                self.http, url, trusted=self.trusted, timeout=self.download_timeout
+            ) as response:
                 if response.status != 200:
                     raise _Unreachable(f"HTTP {response.status}")
                 content_type = response.headers.get("Content-Type")
@@ -256,7 +263,9 @@ class MediaSender:
     async def _download(self, item: _Item) -> _Item:
         """The bytes of an item Telegram could not fetch by URL (for a second try by upload)."""
         try:
-            async with self.http.get(item.url, timeout=self.download_timeout) as response:
+            async with get_public(
+                self.http, item.url, trusted=self.trusted, timeout=self.download_timeout
+            ) as response:
                 if response.status != 200:
                     raise _Unreachable(f"HTTP {response.status}")
                 data = await _read_capped(response, self.limits.other_upload)

@@ -22,8 +22,9 @@ from integrations.telegram.errors import (
     UserBlockedBot,
 )
 from integrations.telegram.media import SentMedia
-from persistence import job_queue, ledger, users
+from persistence import history, job_queue, ledger, users
 from persistence.job_queue import JobRow
+from runtime.jobs.media_length import repriced
 from runtime.jobs.services import JobServices
 
 log = logging.getLogger(__name__)
@@ -55,13 +56,22 @@ async def _send(services: JobServices, job: JobRow) -> list[str]:
     lang = job.lang
     entry = services.catalog.get(job.model_id)
     if job.state != "succeeded":
+        cause = job.failure_code or "internal"
+        params = None
+        if cause == "media_longer":
+            found = repriced(entry, job, services.policy) if entry is not None else None
+            if found is None:
+                cause = "media_unreadable"
+            else:
+                params = {"seconds": found["seconds"], "price": format_rub(found["price_kopecks"])}
         screen = failure_screen(
             lang,
             job.request_id,
             job.model_id,
-            job.failure_code or "internal",
+            cause,
             detail=job.failure_message,
             refunded_kopecks=job.refunded_kopecks,
+            params=params,
         )
         await _screen(services, job, screen)
         return []
@@ -114,15 +124,24 @@ async def _refund_undeliverable(services: JobServices, job: JobRow) -> int:
     what was captured, once (keyed by the request id), whatever delivery attempt gets here."""
     if job.free or job.price_kopecks <= 0:
         return 0
-    posting = await ledger.adjust(
-        services.pool,
-        job.user_id,
-        job.price_kopecks,
-        f"result of {job.request_id} could not be delivered",
-        0,
-        f"undeliverable:{job.request_id}",
-    )
-    if posting.applied:
+    async with services.pool.acquire() as conn, conn.transaction():
+        # One refund record per job: an admin who refunded it already leaves nothing to return.
+        first = await history.record_job_refund(
+            conn, job.request_id, job.user_id, None, "undeliverable", job.price_kopecks
+        )
+        posting = (
+            await ledger.adjust(
+                conn,
+                job.user_id,
+                job.price_kopecks,
+                f"result of {job.request_id} could not be delivered",
+                0,
+                f"undeliverable:{job.request_id}",
+            )
+            if first
+            else None
+        )
+    if posting is not None and posting.applied:
         log.warning(
             "%s: results unreachable; %d kopecks returned to the user", job.request_id, job.price_kopecks
         )

@@ -76,6 +76,21 @@ def _reason(exc: Exception) -> str:
     return str(exc).split(": ", 1)[-1]
 
 
+def fetch_once(
+    fetch: Callable[[str], Awaitable[tuple[bytes, str]]],
+) -> Callable[[str], Awaitable[tuple[bytes, str]]]:
+    """`fetch` that downloads each file once per submit step: the length check and the upload share
+    the bytes."""
+    kept: dict[str, tuple[bytes, str]] = {}
+
+    async def fetch_kept(file_id: str) -> tuple[bytes, str]:
+        if file_id not in kept:
+            kept[file_id] = await fetch(file_id)
+        return kept[file_id]
+
+    return fetch_kept
+
+
 def has_telegram_files(value: Any) -> bool:
     if isinstance(value, dict):
         return any(has_telegram_files(v) for v in value.values())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import Meta
@@ -79,5 +79,7 @@ class JobsOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     create_limit: RateLimit = CREATE_LIMIT
     query_limit: RateLimit = QUERY_LIMIT
     media_limits: Limits = Limits()
+    # Name → addresses for the pasted-link check (tests replace DNS); None: the system resolver.
+    host_lookup: Any = None
     # False: createTask without callBackUrl (polling only). Suno cannot run without one.
     use_callbacks: bool = True

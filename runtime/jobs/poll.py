@@ -12,6 +12,7 @@ import logging
 import re
 
 from flows.catalog.pricing import unreturned_refund
+from flows.numbers import ascii_uint
 from integrations.kie import KieError, TaskStatus
 from persistence import job_queue
 from persistence.job_queue import JobRow
@@ -38,7 +39,8 @@ def failure_cause(status: TaskStatus) -> str:
         return "invalid_input"
     if code == "402":
         return "kie_credits"
-    if code == "455" or (code.isdigit() and 500 <= int(code) < 600 and code not in ("501", "531")):
+    number = ascii_uint(code)
+    if code == "455" or (number is not None and 500 <= number < 600 and code not in ("501", "531")):
         return "kie_unavailable"
     return "generation_failed"
 

@@ -26,8 +26,10 @@ from persistence import job_queue
 from persistence.job_queue import JobRow
 from runtime.jobs.alerts import alert_admins
 from runtime.jobs.errors import InputFileTransient, InputFileUnavailable
-from runtime.jobs.files import has_telegram_files, resolve_files
+from runtime.jobs.files import fetch_once, has_telegram_files, resolve_files
 from runtime.jobs.finish import finish_job
+from runtime.jobs.media_length import media_length_allows
+from runtime.jobs.pasted_urls import pasted_urls_allowed
 from runtime.jobs.services import JobServices
 
 log = logging.getLogger(__name__)
@@ -56,11 +58,20 @@ async def submit(services: JobServices, job: JobRow) -> None:
         )
         return
 
+    try:
+        if not await pasted_urls_allowed(services, job, entry):
+            return
+    except InputFileTransient as exc:
+        await _retry_or_give_up(services, job, str(exc))
+        return
     request_input = job.input
     if has_telegram_files(request_input):
+        fetch = fetch_once(services.files.fetch)
         try:
+            if not await media_length_allows(services, job, entry, fetch):
+                return
             request_input = await resolve_files(
-                request_input, job.files, services.files.fetch, services.kie.upload_file, job.request_id
+                request_input, job.files, fetch, services.kie.upload_file, job.request_id
             )
         except InputFileUnavailable as exc:
             log.info("%s: input file unavailable: %s", job.request_id, exc)

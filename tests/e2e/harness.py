@@ -91,11 +91,15 @@ async def running_app(
     kie=None,
     jobs=None,
     port: int | None = None,
+    flood=None,
     **overrides: str,
 ):
     """The real app on a free port. `kie`: a started sandbox.kie.FakeKie to point the app at;
-    `jobs`: runtime.jobs.JobsOptions (tests shrink poll intervals and timeouts)."""
+    `jobs`: runtime.jobs.JobsOptions (tests shrink poll intervals and timeouts); `flood`: the per-user
+    flood gate (default: one no test reaches, since tests talk faster than people;
+    tests/e2e/test_flood.py checks the real one)."""
     from runtime.app import TrtApp
+    from runtime.flood import FloodGate
 
     own_tg = tg is None
     if own_tg:
@@ -112,7 +116,12 @@ async def running_app(
     else:
         overrides = {"KIE_API_BASE": CLOSED_KIE_BASE, "KIE_UPLOAD_BASE": CLOSED_KIE_BASE, **overrides}
     settings, _ = load_settings(env_for(tg, database_url, port, **overrides))
-    app = TrtApp(settings, host="127.0.0.1", jobs=jobs)
+    app = TrtApp(
+        settings,
+        host="127.0.0.1",
+        jobs=jobs,
+        flood=flood if flood is not None else FloodGate(rate=10_000, burst=100_000),
+    )
     await app.start()
     try:
         async with aiohttp.ClientSession() as http:

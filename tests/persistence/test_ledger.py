@@ -109,8 +109,8 @@ async def test_unknown_user_balance_is_zero(db):
 
 
 async def test_duplicate_topup_payment_id_credits_once(db, alice):
-    first = await ledger.credit_topup(db, alice, 250_00, "stars:charge-1", "stars")
-    second = await ledger.credit_topup(db, alice, 250_00, "stars:charge-1", "stars")
+    first = await ledger.credit_topup(db, alice, 250_00, "charge:charge-1", "stars")
+    second = await ledger.credit_topup(db, alice, 250_00, "charge:charge-1", "stars")
     assert second.applied is False
     assert second == ledger.Posting(**{**_fields(first), "applied": False})
     assert await ledger.balance(db, alice) == Balance(250_00, 0)
@@ -255,11 +255,11 @@ async def test_unknown_user_is_refused(db):
 
 
 async def test_reverse_topup_takes_back_what_is_available(db, alice):
-    await ledger.credit_topup(db, alice, 100_00, "stars:1", "stars")
-    await ledger.credit_topup(db, alice, 50_00, "stars:2", "stars")
-    reversal = await ledger.reverse_topup(db, "stars:1", "Stars refund")
+    await ledger.credit_topup(db, alice, 100_00, "charge:1", "stars")
+    await ledger.credit_topup(db, alice, 50_00, "charge:2", "stars")
+    reversal = await ledger.reverse_topup(db, "charge:1", "Stars refund")
     assert (reversal.amount, reversal.applied) == (-100_00, True)
-    again = await ledger.reverse_topup(db, "stars:1", "Stars refund")
+    again = await ledger.reverse_topup(db, "charge:1", "Stars refund")
     assert (again.transaction_id, again.applied) == (reversal.transaction_id, False)
     assert await ledger.balance(db, alice) == Balance(50_00, 0)
     assert (await ledger.entries(db, alice, 1))[0].kind == "topup_reversal"
@@ -267,14 +267,14 @@ async def test_reverse_topup_takes_back_what_is_available(db, alice):
 
 
 async def test_reverse_topup_of_spent_money_fails_and_takes_nothing(db, alice):
-    await ledger.credit_topup(db, alice, 100_00, "stars:1", "stars")
+    await ledger.credit_topup(db, alice, 100_00, "charge:1", "stars")
     await ledger.hold(db, alice, 60_00, "k")
     with pytest.raises(InsufficientFunds) as info:
-        await ledger.reverse_topup(db, "stars:1", "Stars refund")
+        await ledger.reverse_topup(db, "charge:1", "Stars refund")
     assert (info.value.available, info.value.needed) == (40_00, 100_00)
     assert await ledger.balance(db, alice) == Balance(40_00, 60_00)
     with pytest.raises(UnknownTopup):
-        await ledger.reverse_topup(db, "stars:none", "Stars refund")
+        await ledger.reverse_topup(db, "charge:none", "Stars refund")
 
 
 async def test_operations_compose_in_the_callers_transaction(db, alice):

@@ -191,6 +191,7 @@ INVALID = [
     ("WEBHOOK_HEADER_FALLBACK", "maybe-later", "on/off, true/false, 1/0 or yes/no"),
     ("LOG_LEVEL", "VERBOSE9", "DEBUG, INFO, WARNING or ERROR"),
     ("LOG_FORMAT", "yaml-ish", "'text' or 'json'"),
+    ("INBOX_PARKED_RETENTION_DAYS", "٣٠", "an integer from 1 to 3650"),
 ]
 
 

@@ -275,9 +275,12 @@ def test_telegram_file_urls_are_masked() -> None:
     )
 
 
-def test_short_values_are_not_registered() -> None:
-    add_secrets(["admin", "", "bot"])
-    assert redact("admin bot") == "admin bot"
+def test_short_values_are_masked_only_where_they_stand_alone() -> None:
+    # Issue 13 item 14: short secrets used to be dropped; now they are registered whole. Unique values
+    # here, because registered secrets stay registered for the whole test process.
+    add_secrets(["q7z", ""])
+    assert redact("pw=q7z host=db") == "pw=*** host=db"
+    assert redact("aq7zb q7z9 xq7z") == "aq7zb q7z9 xq7z"
 
 
 def test_overlapping_secrets_leave_no_fragment() -> None:

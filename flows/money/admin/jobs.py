@@ -41,7 +41,8 @@ def job_screen(job: JobView, *, notice: str | None = None) -> Screen:
         )
     )
     if job.refunded_by_admin:
-        lines.append(t(LANG, "admin.job_refunded"))
+        key = "admin.job_refunded_auto" if job.refund_how == "undeliverable" else "admin.job_refunded"
+        lines.append(t(LANG, key))
     buttons: list[tuple[Button, ...]] = []
     if _refundable(job):
         label = t(LANG, "admin.job_refund", amount=c.rub(job.price_kopecks))
