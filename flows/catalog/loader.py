@@ -23,6 +23,7 @@ from flows.catalog.pricing import (
     price_domain,
     reachable_combinations,
 )
+from flows.catalog.text import TextCatalog, load_text_models
 from flows.catalog.types import (
     EMPTY,
     NONEMPTY,
@@ -59,9 +60,12 @@ class CatalogError(Exception):
 class Catalog:
     """All entries, indexed. Immutable once loaded."""
 
-    def __init__(self, entries: tuple[ModelEntry, ...], version: str) -> None:
+    def __init__(
+        self, entries: tuple[ModelEntry, ...], version: str, text: TextCatalog | None = None
+    ) -> None:
         self.entries = entries
         self.version = version
+        self.text = text or TextCatalog()  # the chat models (💬 Тексты), apart from the task models
         self._by_id = {e.id: e for e in entries}
         self._by_slug = {e.slug: e for e in entries}
         # Menus ask for these on every screen: sort once (copies are handed out, so callers can't
@@ -140,7 +144,7 @@ def load_catalog(data_dir: Path | str | None = None) -> Catalog:
             seen_slugs[entry.slug] = entry.id
             entries.append(entry)
     version = hashlib.sha256(msgspec.json.encode(entries, order="deterministic")).hexdigest()[:12]
-    return Catalog(tuple(entries), version)
+    return Catalog(tuple(entries), version, load_text_models(directory, seen_slugs))
 
 
 def _shown(path: Path) -> str:
