@@ -77,6 +77,11 @@ class AnswerStream:
         await self._push(self.placeholder, first=True)
         self._task = asyncio.create_task(self._pusher(), name=f"answer-stream-{self.chat_id}")
 
+    @property
+    def has_text(self) -> bool:
+        """Whether any of the answer arrived (then resending the request could pay for it twice)."""
+        return bool(self._latest)
+
     def show(self, markdown_so_far: str) -> None:
         """Record the answer so far; the pusher sends it when the interval allows (never blocks)."""
         self._latest = markdown_so_far

@@ -24,7 +24,8 @@ Knobs on `KieChatState`: `queue_answer(text)`, `answer_for` (a function of the u
 `fail_next(code=…, mode=…)` with modes `envelope` (HTTP 200 + code), `provider` (a real HTTP status
 and `{"error": …}`), `html` (a gateway page), `hang` (no answer at all), `drop` (the stream breaks
 after `after` words), `empty` (a success without text), `no_credits` (no credits_consumed);
-`first_token_delay`, `token_delay`, `batched` (Claude style: silence, then every word at once).
+`first_token_delay`, `token_delay`, `batched` (Claude style: silence, then every word at once),
+`bill` (a fixed credits_consumed).
 Records: `calls` (path, model, body, auth ok), `closed_early` (streams the client hung up on).
 """
 
@@ -112,6 +113,7 @@ class KieChatState:
     first_token_delay: float = 0.0
     token_delay: float = 0.0
     batched: bool = False
+    bill: float | None = None  # a fixed credits_consumed for every answer (worked money examples)
     answer_for: Callable[[str, str], str] = lambda model, text: f"Ответ модели {model}: **{text}**"
     answers: list[str] = field(default_factory=list)
     faults: list[ChatFault] = field(default_factory=list)
@@ -190,7 +192,9 @@ class _Turn:
         self.cut = max_tokens is not None and len(words) > max_tokens
         self.words = words[:max_tokens] if max_tokens is not None else words
         self.prompt_tokens = sum(len(m) // 4 + 1 for m in messages) + hidden
-        self.credits = _credits(model, self.prompt_tokens, len(self.words))
+        self.credits = (
+            state.bill if state.bill is not None else _credits(model, self.prompt_tokens, len(self.words))
+        )
 
     @property
     def text(self) -> str:
