@@ -7,6 +7,7 @@ The hold is the most this answer can cost; the charge never exceeds it (the user
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -86,6 +87,7 @@ def per_1000_words_kopecks(model: TextModel, policy: PricingPolicy) -> tuple[int
     )
 
 
+@functools.lru_cache(maxsize=8)  # catalogs and policies are immutable and live as long as the process
 def free_text_model(text: TextCatalog, policy: PricingPolicy) -> TextModel | None:
     """The model free answers are given on: the cheapest enabled one (by a typical answer)."""
     enabled = text.enabled()
