@@ -14,7 +14,7 @@ import msgspec
 from flows.catalog.pricing import PricingPolicy
 from flows.catalog.text import TextModel
 from flows.chat.context import context_budget
-from flows.chat.modes import DEFAULT_MODE, Mode, system_prompt
+from flows.chat.modes import DEFAULT_MODE, Mode, is_mode, system_prompt
 from flows.chat.pricing import hold_kopecks
 from flows.chat.tokens import upper_tokens
 
@@ -124,6 +124,8 @@ def plan_turn(
     if photo_count > MAX_PHOTOS:
         return TurnRefusal("too_many_photos")
     chosen: Mode | str = mode or (dialog.mode if dialog is not None else DEFAULT_MODE)
+    if not is_mode(chosen):  # a stale button or an old session: the default rather than a refusal
+        chosen = DEFAULT_MODE
     max_tokens = model.max_tokens_default
     budget = context_budget(model, policy, max_tokens)
     fixed = upper_tokens(system_prompt(lang, chosen)) + upper_tokens(text, photo_count)

@@ -105,6 +105,9 @@ class AnswerStream:
 
     async def _push(self, text: str, *, first: bool = False) -> None:
         html_text = self.placeholder if first else self._preview(text)
+        # The slot is taken when the request leaves: a push cancelled mid-flight (the answer ended)
+        # may still reach Telegram, and the final message must keep its distance from it.
+        self._next_at = self.clock() + self.min_interval
         try:
             await self._send_preview(html_text)
         except TelegramRetryAfter as exc:
@@ -132,7 +135,6 @@ class AnswerStream:
         except Exception as exc:  # a preview is best effort: the final answer is what matters
             log.warning("chat %s: preview failed: %s", self.chat_id, type(exc).__name__)
         self._shown = text
-        self._next_at = self.clock() + self.min_interval
 
     async def _send_preview(self, text: str, *, plain: bool = False) -> None:
         mode = None if plain else "HTML"
@@ -195,6 +197,7 @@ class AnswerStream:
             await asyncio.sleep(wait)
         markup = keyboard(Screen(text="", buttons=buttons))
         html_text = markdown.to_html(part)
+        self._next_at = self.clock() + self.min_interval
         try:
             message_id = await self._deliver(html_text, markup, reuse=reuse, plain=False)
         except RejectedByTelegram as exc:
@@ -204,7 +207,6 @@ class AnswerStream:
                 "chat %s: answer part not parsed as HTML (%s); sending it as plain text", self.chat_id, exc
             )
             message_id = await self._deliver(markdown.to_plain(part), markup, reuse=reuse, plain=True)
-        self._next_at = self.clock() + self.min_interval
         return message_id
 
     async def _deliver(

@@ -105,3 +105,4 @@ def test_the_hold_grows_with_the_dialog_up_to_the_budget():
     )
     assert short < longer.hold_kopecks < huge.hold_kopecks
     assert longer.mode == "coder"  # the dialog's mode
+    assert plan("gpt-5-2", mode="poet").mode == "assistant"  # an unknown mode falls back to the default
