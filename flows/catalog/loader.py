@@ -23,7 +23,7 @@ from flows.catalog.pricing import (
     price_domain,
     reachable_combinations,
 )
-from flows.catalog.text import TextCatalog, load_text_models
+from flows.catalog.text import NO_TEXT, TextCatalog, load_text_models
 from flows.catalog.types import (
     EMPTY,
     NONEMPTY,
@@ -60,12 +60,10 @@ class CatalogError(Exception):
 class Catalog:
     """All entries, indexed. Immutable once loaded."""
 
-    def __init__(
-        self, entries: tuple[ModelEntry, ...], version: str, text: TextCatalog | None = None
-    ) -> None:
+    def __init__(self, entries: tuple[ModelEntry, ...], version: str, text: TextCatalog = NO_TEXT) -> None:
         self.entries = entries
         self.version = version
-        self.text = text or TextCatalog()  # the chat models (💬 Тексты), apart from the task models
+        self.text = text  # the chat models (💬 Тексты), apart from the task models
         self._by_id = {e.id: e for e in entries}
         self._by_slug = {e.slug: e for e in entries}
         # Menus ask for these on every screen: sort once (copies are handed out, so callers can't

@@ -110,6 +110,7 @@ class TextCatalog:
         return [m for m in self._enabled if m.supports.vision]
 
 
+NO_TEXT = TextCatalog()
 _decoder = msgspec.json.Decoder(list[TextModel])
 
 

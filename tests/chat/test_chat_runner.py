@@ -250,3 +250,20 @@ async def test_charge_never_exceeds_the_hold_even_if_kie_bills_more(world):
     request = await world.turn("gpt-5-2")
     assert await world.balance() == ledger.Balance(100_00 - request.hold_kopecks, 0)
     assert TurnUsage  # the charge is min(hold, bill): the user never pays more than was reserved
+
+
+async def test_a_long_answer_keeps_the_update_leased_through_the_heartbeat(world):
+    from flows.chat.turn import RunChatTurn
+    from runtime.chat.runner import run_turn
+
+    await world.top_up(100_00)
+    world.kie.token_delay = 0.01
+    world.kie.queue_answer(" ".join(["слово"] * 40))
+    request = await world.reserve("gpt-5-2")
+    beats = []
+
+    async def heartbeat() -> None:
+        beats.append(1)
+
+    await run_turn(world.services, RunChatTurn(key=key_of(request), chat_id=USER), heartbeat)
+    assert len(beats) >= 2 and world.texts()[-1].startswith("слово")

@@ -182,3 +182,16 @@ async def test_free_text_take_with_the_hold_rolls_back_together(db, user):
             await ledger.hold(conn, user, 0, KEY)
             raise RuntimeError("the update failed")
     assert await chat_free.left(db, user, 20) == 20
+
+
+async def test_a_long_reply_keeps_its_inbox_lease(db, user):
+    from persistence import inbox
+
+    await inbox.store(db, 1, USER, "message", '{"update_id": 1}')
+    [leased] = await inbox.lease(db, 10, 1.0)
+    async with db.acquire() as conn:
+        await inbox.mark_replying(conn, leased.update_id, [])
+    await inbox.extend_lease(db, 1, 600)
+    assert await inbox.lease(db, 10, 1.0) == []  # still held by the streaming worker
+    left = await db.fetchval("SELECT lease_until - now() FROM inbox WHERE update_id = 1")
+    assert left > dt.timedelta(seconds=500)
