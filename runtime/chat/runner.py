@@ -44,6 +44,7 @@ from persistence import chat_free, chat_runs, dialogs, ledger
 from persistence.chat_runs import Run
 from runtime.chat.generate import Generated, generate
 from runtime.chat.services import ChatServices
+from runtime.jobs.errors import InputFileTransient, InputFileUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +108,14 @@ async def _answer(
     heartbeat: Heartbeat | None,
 ) -> Outcome:
     try:
-        chat_request, fair_input = await _build_request(services, run, request, model)
-    except ContextTooLong:
-        return Outcome("failed", failure="rejected", reason="context too long")
-    except Exception as exc:  # a photo that cannot be fetched or uploaded
+        image_urls = await _upload_photos(services, run, request)
+    except (InputFileUnavailable, InputFileTransient, KieError) as exc:
         log.warning("%s: the message's photos could not be prepared: %s", run.request_id, exc)
         return Outcome("failed", failure="generic")
+    try:
+        chat_request, fair_input = await _build_request(services, run, request, model, image_urls)
+    except ContextTooLong:
+        return Outcome("failed", failure="rejected", reason="context too long")
     generated: Generated | None = None
     for attempt in (1, 2):
         try:
@@ -169,14 +172,19 @@ async def _failed(services: ChatServices, run: Run, exc: KieError) -> Outcome:
     return Outcome("failed", failure="generic")
 
 
+async def _upload_photos(services: ChatServices, run: Run, request: ChatTurnRequest) -> list[str]:
+    """Telegram → bytes → Kie's file upload → public URLs (a Telegram file URL would carry the token)."""
+    urls = []
+    for n, file_id in enumerate(request.photo_file_ids):
+        data, _path = await services.fetch_file(file_id)
+        urls.append(await services.upload(data, f"{run.request_id}-{n}.jpg", "image/jpeg"))
+    return urls
+
+
 async def _build_request(
-    services: ChatServices, run: Run, request: ChatTurnRequest, model: TextModel
+    services: ChatServices, run: Run, request: ChatTurnRequest, model: TextModel, image_urls: list[str]
 ) -> tuple[ChatRequest, int]:
     """The request for Kie, and a fair estimate of its input tokens (what a stopped answer is charged)."""
-    image_urls = []
-    for n, file_id in enumerate(request.photo_file_ids):
-        data, path = await services.fetch_file(file_id)
-        image_urls.append(await services.upload(data, f"{run.request_id}-{n}.jpg", "image/jpeg"))
     system = system_prompt(request.lang, request.mode)
     history = [
         ContextTurn(role="user" if t.role == "user" else "assistant", text=t.content, tokens=t.tokens)

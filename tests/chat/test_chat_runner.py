@@ -267,3 +267,10 @@ async def test_a_long_answer_keeps_the_update_leased_through_the_heartbeat(world
 
     await run_turn(world.services, RunChatTurn(key=key_of(request), chat_id=USER), heartbeat)
     assert len(beats) >= 2 and world.texts()[-1].startswith("слово")
+
+
+async def test_a_photo_telegram_cannot_give_fails_the_answer_with_money_back(world):
+    await world.top_up(100_00)
+    request = await world.turn("gpt-5-2", "Что на фото?", photos=("no-such-file",))
+    assert world.kie.calls == [] and await world.balance() == ledger.Balance(100_00, 0)
+    assert request.request_id in world.texts()[-1]
