@@ -51,6 +51,11 @@ UPDATE inbox SET status = 'replying', actions = $2::jsonb, actions_sent = 0, err
 WHERE update_id = $1
 """
 
+# A long reply (a streamed chat answer) keeps its lease while it works, so no other worker takes it.
+EXTEND_LEASE = """
+UPDATE inbox SET lease_until = now() + make_interval(secs => $2) WHERE update_id = $1 AND status = 'replying'
+"""
+
 MARK_SENT = "UPDATE inbox SET actions_sent = $2 WHERE update_id = $1"
 
 RETRY_LATER = """
@@ -108,6 +113,10 @@ async def lease(pool: asyncpg.Pool, limit: int, lease_seconds: float) -> list[Le
 
 async def mark_replying(conn: asyncpg.Connection, update_id: int, actions: list[Any]) -> None:
     await conn.execute(MARK_REPLYING, update_id, actions)
+
+
+async def extend_lease(pool: asyncpg.Pool, update_id: int, lease_seconds: float) -> None:
+    await pool.execute(EXTEND_LEASE, update_id, float(lease_seconds))
 
 
 async def mark_sent(pool: asyncpg.Pool, update_id: int, count: int) -> None:

@@ -498,6 +498,41 @@ async def release(db: Db, key: str) -> Hold:
     return await _end_hold(db, key, "released")
 
 
+async def settle(db: Db, key: str, charge_kopecks: int) -> Hold:
+    """End an open hold charging only part of it (a chat answer costs what it used, not what was
+    reserved): `charge` moves held -> revenue and the rest held -> available, in ONE ledger
+    transaction of kind 'release' (the user sees the unused part come back; the revenue entry sits in
+    the same transaction). Charging all is a capture, nothing a release. The hold ends 'captured'
+    when anything was charged. Same contract as capture() for an ended or unknown hold; a charge
+    above the hold raises AmountError.
+    """
+    key = _key(key, "hold key")
+    charge = _kopecks(charge_kopecks, zero=True)
+    async with atomic(db) as conn:
+        row = await conn.fetchrow(FIND_HOLD, key)
+        if row is None:
+            raise UnknownHold(key)
+        found = _hold(row)
+        if found.status != "held":
+            return found
+        if charge > found.amount:
+            raise AmountError(f"charge {charge} is above the hold {found.amount} ({key!r})")
+        if charge in (0, found.amount):
+            return await _end_hold(conn, key, "captured" if charge else "released")
+        accounts = await _lock_accounts(conn, found.user_id, USER_KINDS, ("revenue",))
+        row = await conn.fetchrow(END_HOLD, key, "captured")
+        if row is None:  # ended concurrently while we waited for the locks
+            return _hold(await conn.fetchrow(FIND_HOLD, key))
+        ended = _hold(row)
+        note = f"charged {charge} of {ended.amount}"
+        tx_id = await conn.fetchval(
+            INSERT_TRANSACTION, "release", key, ended.user_id, ended.id, ended.amount, None, note, None
+        )
+        ids = (accounts["held"]["id"], accounts["revenue"]["id"], accounts["available"]["id"])
+        await _post(conn, ids, (-ended.amount, charge, ended.amount - charge), tx_id)
+        return ended
+
+
 async def get_hold(db: Db, key: str) -> Hold | None:
     row = await db.fetchrow(FIND_HOLD, key)
     return _hold(row) if row else None

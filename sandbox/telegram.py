@@ -904,6 +904,7 @@ class FakeTelegram:
         self._files_by_path: dict[str, _StoredFile] = {}
         self._failures: dict[str, deque[_Failure]] = {}
         self.blocked_chats: set[int | str] = set()
+        self.drafts: dict[int | str, dict[str, Any]] = {}  # the latest sendMessageDraft per chat
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.allowed_updates: list[str] | None = None
@@ -1494,6 +1495,17 @@ class FakeTelegram:
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._send(params, lambda message: self._apply_text(message, params))
+
+    def _api_sendMessageDraft(self, params: dict[str, Any]) -> bool:
+        # A streamed preview (private chats): empty text shows "Thinking…"; nothing is stored as a message.
+        chat_id = self._chat_id(params)
+        if not isinstance(params.get("draft_id"), int) or params["draft_id"] == 0:
+            raise _bad("draft_id must be a non-zero integer")
+        text, entities = _format_text(params.get("text"), params.get("parse_mode"), params.get("entities"))
+        if len(text) > MAX_TEXT_LENGTH:
+            raise _bad("message is too long")
+        self.drafts[chat_id] = {"draft_id": params["draft_id"], "text": text, "entities": entities}
+        return True
 
     def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._send_media("photo", params)

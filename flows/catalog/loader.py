@@ -16,6 +16,8 @@ from typing import Any
 import msgspec
 
 from flows.catalog.invariants import check_entry
+from flows.catalog.problems import CatalogError
+from flows.catalog.text import NO_TEXT, TextCatalog, load_text_models
 from flows.catalog.types import (
     Field,
     ModelEntry,
@@ -28,16 +30,13 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 _decoder = msgspec.json.Decoder(list[ModelEntry])
 
 
-class CatalogError(Exception):
-    """The catalog data is wrong; the message names file, model and field."""
-
-
 class Catalog:
     """All entries, indexed. Immutable once loaded."""
 
-    def __init__(self, entries: tuple[ModelEntry, ...], version: str) -> None:
+    def __init__(self, entries: tuple[ModelEntry, ...], version: str, text: TextCatalog = NO_TEXT) -> None:
         self.entries = entries
         self.version = version
+        self.text = text  # the chat models (💬 Тексты), apart from the task models
         self._by_id = {e.id: e for e in entries}
         self._by_slug = {e.slug: e for e in entries}
         # Menus ask for these on every screen: sort once (copies are handed out, so callers can't
@@ -116,7 +115,7 @@ def load_catalog(data_dir: Path | str | None = None) -> Catalog:
             seen_slugs[entry.slug] = entry.id
             entries.append(entry)
     version = hashlib.sha256(msgspec.json.encode(entries, order="deterministic")).hexdigest()[:12]
-    return Catalog(tuple(entries), version)
+    return Catalog(tuple(entries), version, load_text_models(directory, seen_slugs))
 
 
 def _shown(path: Path) -> str:

@@ -46,6 +46,12 @@ class PricingPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     free_daily_quota: Annotated[int, Meta(ge=0)]
     free_max_credits: Annotated[float, Meta(ge=0)]
     stars_per_rub: Annotated[float, Meta(gt=0)]
+    # Text chat (flows/chat/pricing.py); token prices are per model in data/text.json.
+    text_free_daily_quota: Annotated[int, Meta(ge=0)] = 20
+    text_context_budget_tokens: Annotated[int, Meta(ge=1000)] = 32_000
+    text_typical_prompt_tokens: Annotated[int, Meta(ge=0)] = 600
+    text_typical_answer_tokens: Annotated[int, Meta(ge=1)] = 400
+    text_tokens_per_1000_words: Annotated[int, Meta(ge=1)] = 2_000
 
 
 class PricingError(Exception):

@@ -23,3 +23,7 @@ class Problem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     field: str | None
     code: str
     params: dict[str, Any] = {}
+
+
+class CatalogError(Exception):
+    """The catalog data is wrong; the message names file, model and field."""

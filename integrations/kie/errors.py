@@ -73,6 +73,10 @@ class KieServerError(KieError):
     retryable = True
 
 
+class KieUpstreamTimeout(KieServerError):
+    """408: Kie's upstream gave no result for over 10 minutes (chat pages; Suno's timeout)."""
+
+
 class KieGenerationFailed(KieError):
     """501 (and failed tasks): the generation itself failed upstream."""
 
@@ -122,6 +126,7 @@ _BY_CODE: dict[int, type[KieError]] = {
     402: KieCreditsExhausted,
     403: KieAuthError,
     404: KieNotFound,
+    408: KieUpstreamTimeout,
     # Suno: prompt too long / uploaded audio matches an existing work — fixable by the user.
     413: KieValidationError,
     422: KieValidationError,

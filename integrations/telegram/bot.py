@@ -34,6 +34,7 @@ USED_METHODS = (
     methods.SendInvoice,
     methods.SendMediaGroup,
     methods.SendMessage,
+    methods.SendMessageDraft,
     methods.SendPhoto,
     methods.SendVideo,
     methods.SendVoice,

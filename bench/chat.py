@@ -1,0 +1,281 @@
+"""Chat benchmark: concurrent dialogs, each one streamed answer of ~400 tokens at a realistic pace.
+
+    python3 -m bench.chat [--dialogs 50] [--tokens 400] [--first-token 1.2] [--tokens-per-second 40]
+
+What runs: the chat turn of the real code — the decision's effect (free unit or hold, pending run) in
+a transaction, then runtime.chat.runner.run_turn (context, Kie stream, drafts, one settling transaction,
+final messages) — on a fresh PostgreSQL database. The fake Kie chat server runs in a child process (its
+400 SSE events per answer are not the bot's CPU); the fake Bot API runs here, where its call times are
+read. The router is not involved yet (its wiring lands with the route registry), so "the user's
+message" is the start of the decision's transaction.
+
+Figures: time from the message to the first draft (the "✍️ печатает…" placeholder) and to the first
+draft with answer text, minus the fake's first-token delay (target p99 ≤ 300 ms); Bot API calls per
+answer and the shortest gap between two updates of one chat (the 1 per second rule); CPU per answer
+of this process (the runner plus the fake Bot API) and of the fake Kie.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import pstats
+import subprocess
+import sys
+import time
+from typing import TextIO
+
+from aiohttp import web
+
+from bench.common import cpu_seconds, fmt, percentile
+
+
+def _serve_kie(first_token: float, tokens_per_second: float, tokens: int) -> int:
+    """The child process: the fake Kie chat server until stdin closes."""
+    from sandbox.kie_chat import KieChatState, add_chat_routes
+
+    words = " ".join(f"слово{n}" for n in range(tokens))
+    state = KieChatState(first_token_delay=first_token, token_delay=1.0 / tokens_per_second)
+    state.answer_for = lambda model, text: words
+
+    async def main() -> None:
+        app = web.Application()
+        add_chat_routes(app, state)
+        runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        sys.stdout.write(f"URL http://127.0.0.1:{port}\n")
+        sys.stdout.flush()
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        await runner.cleanup()
+
+    asyncio.run(main())
+    return 0
+
+
+async def measure(
+    dialogs: int,
+    tokens: int,
+    first_token: float,
+    tokens_per_second: float,
+    model_id: str,
+    profile: bool = False,
+    arrival: float = 1.0,
+) -> dict[str, float | None]:
+    from flows.catalog import load_catalog, load_policy
+    from integrations.kie.chat import ChatClient
+    from integrations.telegram.bot import create_bot
+    from persistence.db import create_pool
+    from persistence.migrations import migrate
+    from runtime.chat.services import ChatServices
+    from sandbox.kie_chat import DEFAULT_CHAT_KEY
+    from sandbox.telegram import DEFAULT_TOKEN, FakeTelegram
+    from tests.db import create_database, drop_database, url_for
+
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.chat",
+            "--kie-fake",
+            str(first_token),
+            str(tokens_per_second),
+            str(tokens),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    name = await create_database("trt_bench_chat")
+    pool = await create_pool(url_for(name), 20)
+    try:
+        base = child.stdout.readline().split()[1]  # type: ignore[union-attr]
+        await migrate(pool)
+        await pool.executemany("INSERT INTO users (id) VALUES ($1)", [(1000 + n,) for n in range(dialogs)])
+        async with FakeTelegram() as tg:
+            bot = create_bot(DEFAULT_TOKEN, tg.base_url)
+            chat = ChatClient(base, DEFAULT_CHAT_KEY)
+            services = ChatServices(
+                pool=pool,
+                chat=chat,
+                bot=bot,
+                catalog=load_catalog(),
+                policy=load_policy(),
+                fetch_file=_no_files,
+                upload=_no_upload,
+            )
+            users = [1000 + n for n in range(dialogs)]
+            for user_id in users:
+                await _top_up(pool, user_id)
+            started: dict[int, float] = {}
+            cpu_before, cpu_child_before = cpu_seconds(), cpu_seconds(child.pid)
+            wall = time.time()
+            profiler = cProfile.Profile() if profile else None
+            if profiler is not None:
+                profiler.enable()
+            # The messages arrive spread evenly over `arrival` seconds (0: all in the same instant).
+            spacing = arrival / dialogs
+            await asyncio.gather(
+                *(_one(services, u, model_id, started, n * spacing) for n, u in enumerate(users))
+            )
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+            wall = time.time() - wall
+            cpu = cpu_seconds() - cpu_before
+            cpu_child = cpu_seconds(child.pid) - cpu_child_before
+            figures = _figures(tg, started, first_token)
+            await chat.close()
+            await bot.session.close()
+        figures.update(
+            dialogs=dialogs,
+            wall_s=wall,
+            cpu_ms_per_answer=cpu * 1000 / dialogs,
+            kie_fake_cpu_ms_per_answer=cpu_child * 1000 / dialogs,
+        )
+        return figures
+    finally:
+        await pool.close()
+        await drop_database(name)
+        with contextlib.suppress(Exception):
+            child.stdin.close()  # type: ignore[union-attr]
+            child.wait(timeout=10)
+
+
+async def _no_files(file_id: str) -> tuple[bytes, str]:
+    raise RuntimeError("no photos in the benchmark")
+
+
+async def _no_upload(data: bytes, name: str, mime: str) -> str:
+    raise RuntimeError("no photos in the benchmark")
+
+
+async def _top_up(pool, user_id: int) -> None:
+    from persistence import ledger
+
+    await ledger.credit_topup(pool, user_id, 1_000_00, f"bench-{user_id}", "transfer")
+
+
+async def _one(services, user_id: int, model_id: str, started: dict[int, float], delay: float) -> None:
+    """One dialog's message: decide and reserve (phase 1), then run the turn (phase 2)."""
+    from flows.chat.turn import RunChatTurn, turn_key
+    from runtime.chat.runner import run_turn
+
+    await asyncio.sleep(delay)
+    started[user_id] = time.time()
+    request = await _reserve(services, user_id, model_id)
+    await run_turn(
+        services, RunChatTurn(key=turn_key(request.request_id, user_id, model_id), chat_id=user_id)
+    )
+
+
+async def _reserve(services, user_id: int, model_id: str):
+    from flows.chat.pricing import free_text_model
+    from flows.chat.turn import ReserveChatTurn, plan_turn
+    from persistence import ledger
+    from runtime.chat import effects
+
+    async with services.pool.acquire() as conn:
+        balance = await ledger.balance(conn, user_id)
+        account = await effects.chat_account(
+            conn, user_id, balance.available, services.policy.text_free_daily_quota
+        )
+        dialog = await effects.dialog_view(conn, user_id, model_id)
+    free = free_text_model(services.catalog.text, services.policy)
+    request = plan_turn(
+        model=services.catalog.text.get(model_id),
+        dialog=dialog,
+        text="Расскажи подробно, как устроен двигатель внутреннего сгорания",
+        account=account,
+        policy=services.policy,
+        free_model_id=free.id if free else None,
+        request_id=f"R-{user_id:06d}",  # digits only: valid Crockford
+        user_id=user_id,
+        chat_id=user_id,
+        lang="ru",
+    )
+    async with services.pool.acquire() as conn, conn.transaction():
+        await effects.apply(conn, ReserveChatTurn(request), free_quota=services.policy.text_free_daily_quota)
+    return request
+
+
+def _figures(tg, started: dict[int, float], first_token: float) -> dict[str, float | None]:
+    first_draft, first_text, calls, gaps = [], [], [], []
+    for chat_id, t0 in started.items():
+        mine = [c for c in tg.calls(chat_id=chat_id) if c.ok]
+        drafts = [c for c in mine if c.method == "sendMessageDraft"]
+        if drafts:
+            first_draft.append((drafts[0].at - t0) * 1000)
+        with_text = [c for c in drafts if c.params.get("text", "").startswith("слово")]
+        if with_text:
+            first_text.append((with_text[0].at - t0 - first_token) * 1000)
+        calls.append(len(mine))
+        times = [c.at for c in mine]
+        gaps += [b - a for a, b in zip(times, times[1:], strict=False)]
+    return {
+        "first_draft_p50_ms": percentile(first_draft, 50),
+        "first_draft_p99_ms": percentile(first_draft, 99),
+        "first_text_after_first_token_p50_ms": percentile(first_text, 50),
+        "first_text_after_first_token_p99_ms": percentile(first_text, 99),
+        "bot_api_calls_per_answer": sum(calls) / len(calls) if calls else None,
+        "min_gap_between_updates_s": min(gaps) if gaps else None,
+    }
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dialogs", type=int, default=50)
+    parser.add_argument("--tokens", type=int, default=400)
+    parser.add_argument(
+        "--first-token", type=float, default=1.2, help="the fake's delay before the first token (s)"
+    )
+    parser.add_argument("--tokens-per-second", type=float, default=40.0)
+    parser.add_argument("--model", default="gpt-5-2")
+    parser.add_argument(
+        "--arrival",
+        type=float,
+        default=1.0,
+        help="the messages arrive spread over this many seconds (0: at once)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="print a CPU profile of the timed part to stderr"
+    )
+    parser.add_argument("--kie-fake", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.kie_fake:
+        first, pace, tokens = args.kie_fake
+        return _serve_kie(float(first), float(pace), int(tokens))
+    figures = asyncio.run(
+        measure(
+            args.dialogs,
+            args.tokens,
+            args.first_token,
+            args.tokens_per_second,
+            args.model,
+            args.profile,
+            args.arrival,
+        )
+    )
+    out.write(
+        f"chat bench: {args.dialogs} dialogs × {args.tokens} tokens at {args.tokens_per_second:g}/s, "
+        f"first token after {args.first_token:g} s, arriving over {args.arrival:g} s, model {args.model}\n"
+    )
+    for key, value in figures.items():
+        out.write(f"  {key:40} {fmt(value, 2) if isinstance(value, float) else value}\n")
+    out.write(
+        "summary: "
+        f"first_draft_p99={fmt(figures['first_draft_p99_ms'])}ms "
+        f"first_text_p99={fmt(figures['first_text_after_first_token_p99_ms'])}ms "
+        f"calls_per_answer={fmt(figures['bot_api_calls_per_answer'])} "
+        f"min_gap={fmt(figures['min_gap_between_updates_s'], 2)}s "
+        f"cpu_per_answer={fmt(figures['cpu_ms_per_answer'])}ms\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
