@@ -1,6 +1,6 @@
 """Top-up requests (bank transfer) and Telegram Stars orders: the rows around a ledger credit.
 
-The ledger credits (persistence/ledger.py) are keyed by the request id or "stars:<charge id>", so
+The ledger credits (persistence/ledger/) are keyed by the request id or "stars:<charge id>", so
 these rows only record the story; a status change and its credit commit together. Reads that an
 action depends on lock the row (FOR UPDATE) so that two admins' taps are decided one after the other.
 Lock order everywhere: the session row (the processor), then the request/order row, then the ledger.
