@@ -35,7 +35,7 @@ import aiohttp
 import msgspec
 
 from flows.catalog.validate import build_request_input
-from flows.jobs import GenerationRequest
+from flows.jobs.model import Job, hold_key
 from integrations.kie.rate_limit import RateLimit
 from persistence import jobs as job_rows
 from persistence import ledger, users
@@ -112,10 +112,10 @@ async def seed_jobs(pool, count: int) -> list[tuple[str, int]]:
         async with pool.acquire() as conn, conn.transaction():
             await users.touch(conn, chat_id, None, "Bench", "ru")
             await ledger.credit_topup(conn, chat_id, 1000, f"bench-{request_id}", "transfer")
-            await ledger.hold(conn, chat_id, 1000, ledger.hold_key(request_id, chat_id, MODEL))
+            await ledger.hold(conn, chat_id, 1000, hold_key(request_id, chat_id, MODEL))
             await job_rows.create(
                 conn,
-                GenerationRequest(
+                Job(
                     request_id=request_id,
                     user_id=chat_id,
                     chat_id=chat_id,
@@ -123,7 +123,7 @@ async def seed_jobs(pool, count: int) -> list[tuple[str, int]]:
                     input=request_input,
                     files={},
                     price_kopecks=1000,
-                    values=dict(entry.examples[0]),
+                    wizard_values=dict(entry.examples[0]),
                 ),
             )
         created.append((request_id, chat_id))

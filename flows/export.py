@@ -16,6 +16,7 @@ from flows.book import Book
 from flows.catalog import Catalog
 from flows.catalog.human import field_label, model_title
 from flows.catalog.pricing import PricingPolicy, card_price_text
+from flows.jobs.lifecycle import LIFECYCLE
 from flows.money.charts import ADMIN, REQUEST, TOPUP
 from flows.wizard import chart
 
@@ -30,6 +31,11 @@ SERVICE_CHARTS = {
         REQUEST.chart,
     ),
     "admin.md": ("Admin panel", "/admin: its screens and the questions it waits for.", ADMIN.chart),
+    "jobs.md": (
+        "A generation job",
+        "A job's life after confirm (flows/jobs/lifecycle.py) and the money each step moves.",
+        LIFECYCLE.chart,
+    ),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from flows.incoming import Incoming
-from flows.jobs import CancelQueuedJob, CreateJob
+from flows.jobs.model import CancelQueuedJob, CreateJob
 from flows.screens import Action, AnswerCallback, EditScreen, Screen, SendScreen
 from flows.session import Session
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import msgspec
 
 from flows.incoming import AccountView
-from flows.views import AdminStats, JobView, OperationView, OrderView, TopupView, UserView
+from flows.jobs.model import Job
+from flows.views import AdminStats, OperationView, OrderView, TopupView, UserView
 
 
 class Needs(msgspec.Struct, frozen=True):
@@ -38,10 +39,10 @@ class Loaded(msgspec.Struct, frozen=True):
     album_pending: bool = False
     pending: tuple[TopupView, ...] = ()  # the user's waiting requests, or all of them for an admin
     operations: tuple[OperationView, ...] = ()
-    jobs: tuple[JobView, ...] = ()
+    jobs: tuple[Job, ...] = ()
     topup: TopupView | None = None
     order: OrderView | None = None
     order_charged: bool = False  # the charge of this update was already credited
     user: UserView | None = None
-    job: JobView | None = None
+    job: Job | None = None
     stats: AdminStats | None = None

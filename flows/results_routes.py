@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import msgspec
-
-from flows.files import FileRef
 from flows.incoming import Incoming
-from flows.jobs import CancelQueuedJob
+from flows.jobs.lifecycle import may
+from flows.jobs.model import CancelQueuedJob
 from flows.menus.screens import main_menu, place_screen
 from flows.outcome import Outcome, show
 from flows.payloads.jobs import CancelQueued, Repeat
@@ -30,7 +28,7 @@ def _cancel_queued(req: Request) -> Outcome:
     if job is None or job.user_id != event.user_id:
         screen = place_screen(req.session.place, lang, req.ctx)
         return show(event, req.session, screen, notice=t(lang, "stale.button"))
-    if job.state != "queued" or event.message_id is None:
+    if not may(job, "cancel") or event.message_id is None:
         answer = AnswerCallback(event.callback_id or "", text=t(lang, "job.not_cancellable"), alert=True)
         return Outcome(session=req.session, actions=(answer,))
     refunded = 0 if job.free else job.price_kopecks
@@ -51,18 +49,12 @@ def declarations(wizard: WizardFlow) -> tuple[Declaration, ...]:
         job = req.loaded.job
         catalog = req.ctx.catalog
         entry = catalog.get(job.model_id) if job is not None and catalog is not None else None
-        files = None
-        if job is not None and job.user_id == req.event.user_id:
-            try:
-                files = msgspec.convert(job.files, dict[str, FileRef])
-            except msgspec.ValidationError:
-                files = None
-        if job is None or entry is None or not entry.enabled or files is None:
+        if job is None or job.user_id != req.event.user_id or entry is None or not entry.enabled:
             lang = req.event.lang
             notice = repeat_unavailable_notice(lang)
             screen = main_menu(lang, req.ctx, notice=notice)
             return show(req.event, req.session.at("menu"), screen, notice=notice)
-        return wizard.open_review(req, entry, job.values, files)
+        return wizard.open_review(req, entry, job.wizard_values, dict(job.files))
 
     return (
         OnCallback(

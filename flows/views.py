@@ -4,7 +4,6 @@ admin figures), as plain data. The runtime fills them in `flows.preload.Loaded`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import msgspec
 
@@ -37,27 +36,6 @@ class OperationView(msgspec.Struct, frozen=True):
     change_kopecks: int  # signed, on the available balance
     reference: str
     at: dt.datetime
-
-
-class JobView(msgspec.Struct, frozen=True):
-    request_id: str
-    user_id: int
-    model_id: str
-    price_kopecks: int
-    state: str
-    free: bool
-    created_at: dt.datetime
-    kie_task_id: str | None = None
-    failure_code: str | None = None
-    failure_message: str | None = None
-    result_file_ids: tuple[str, ...] = ()
-    hold_status: str | None = None  # held, captured, released; None without a hold
-    # True once the job's money came back by a refund (an admin's or the automatic one); how it did.
-    refunded_by_admin: bool = False
-    # The wizard's values and file refs ("🔁 Сделать ещё раз" starts from them).
-    values: dict[str, Any] = {}
-    files: dict[str, Any] = {}
-    refund_how: str | None = None  # released, credited (by an admin) or undeliverable (automatic)
 
 
 class UserView(msgspec.Struct, frozen=True):

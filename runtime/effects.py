@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncpg
 
-from flows.jobs import CancelQueuedJob, CreateJob
+from flows.jobs.lifecycle import advance
+from flows.jobs.model import CancelQueuedJob, CreateJob, JobState
 from flows.outcome import Effect, MarkInactive, SetLanguage
-from persistence import free_tier, job_queue, jobs, ledger, users
+from persistence import free_tier, jobs, ledger, users
 from runtime import money
 
 
@@ -26,28 +27,24 @@ async def apply(conn: asyncpg.Connection, effect: Effect, user_id: int, free_quo
             await users.set_language(conn, user_id, lang)
         case MarkInactive():
             await users.mark_inactive(conn, user_id)
-        case CreateJob(request=request):
-            key = ledger.hold_key(request.request_id, request.user_id, request.model_id)
-            if request.free and await free_tier.take_free(conn, request.user_id, key, free_quota) is None:
-                raise FreeQuotaGone(request.request_id)
+        case CreateJob(job=job):
+            if job.free and await free_tier.take_free(conn, job.user_id, job.hold_key, free_quota) is None:
+                raise FreeQuotaGone(job.request_id)
             # InsufficientFunds propagates: the update is retried and the flow shows the top-up screen.
-            await ledger.hold(conn, request.user_id, request.price_kopecks, key)
-            await jobs.create(conn, request)
+            await ledger.hold(conn, job.user_id, job.price_kopecks, job.hold_key)
+            await jobs.create(conn, job)
         case _ if money.is_money_effect(effect):
             await money.apply(conn, effect)
         case CancelQueuedJob(request_id=request_id, user_id=owner):
-            job = await job_queue.cancel_queued(conn, request_id, owner)
+            job = await jobs.cancel_queued(conn, request_id, owner, advance(JobState.QUEUED, "cancel"))
             if job is None:
                 raise JobNoLongerQueued(request_id)
-            key = ledger.hold_key(request_id, owner, job["model_id"])
             # Free unit first, then the hold: the same lock order as the wizard's confirm.
-            if job["free"]:
-                await free_tier.give_back_free(conn, key)
+            if job.free:
+                await free_tier.give_back_free(conn, job.hold_key)
             try:
-                hold = await ledger.release(conn, key)
-                await job_queue.set_refunded(
-                    conn, request_id, hold.amount if hold.status == "released" else 0
-                )
+                hold = await ledger.release(conn, job.hold_key)
+                await jobs.set_refunded(conn, request_id, hold.amount if hold.status == "released" else 0)
             except ledger.UnknownHold:
                 pass
         case _:

@@ -26,8 +26,7 @@ from flows.money.effects import (
     SetBlocked,
     SubmitTopup,
 )
-from persistence import audit, ledger, topups
-from persistence import history as queries
+from persistence import audit, jobs, ledger, topups, users
 from runtime import ids
 
 log = logging.getLogger(__name__)
@@ -140,7 +139,7 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
                 amount_kopecks=-posting.amount,
             )
         case SetBlocked(user_id=user_id, blocked=blocked, admin_id=admin_id):
-            await queries.set_blocked(conn, user_id, blocked, admin_id)
+            await users.set_blocked(conn, user_id, blocked, admin_id)
             await audit.record(conn, admin_id, "block" if blocked else "unblock", target_user_id=user_id)
         case AdjustBalance(user_id=user_id, amount_kopecks=amount, reason=reason, admin_id=admin_id, key=key):
             posting = await ledger.adjust(conn, user_id, amount, reason, admin_id, key)
@@ -157,10 +156,10 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
         case RefundJob(
             request_id=request_id, user_id=user_id, admin_id=admin_id, amount_kopecks=amount, how=how
         ):
-            if not await queries.record_job_refund(conn, request_id, user_id, admin_id, how, amount):
+            if not await jobs.record_refund(conn, request_id, user_id, admin_id, how, amount):
                 return  # refunded once already
-            job = await queries.job(conn, request_id)
-            key = ledger.hold_key(request_id, user_id, job["model_id"]) if job else None
+            job = await jobs.get(conn, request_id)
+            key = job.hold_key if job else None
             if how == "released" and key is not None:
                 hold = await ledger.release(conn, key)
                 if hold.status != "released":  # captured meanwhile: credit it instead

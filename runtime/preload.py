@@ -15,9 +15,8 @@ import asyncpg
 from flows.ids import normalize_request_id
 from flows.incoming import AccountView, Incoming
 from flows.preload import Loaded, Needs
-from flows.views import AdminStats, JobView, OperationView, OrderView, TopupView, UserView
-from persistence import history as queries
-from persistence import inbox, ledger, topups
+from flows.views import AdminStats, OperationView, OrderView, TopupView, UserView
+from persistence import inbox, jobs, ledger, topups, users
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +52,20 @@ class Preloader:
             order = _order(await topups.lock_order(conn, needs.order_id[:64]))
             found["order"] = order
             if order is not None and event.is_admin and event.kind == "callback":
-                found["user"] = await user_view(conn, await queries.find_user(conn, str(order.user_id)))
+                found["user"] = await user_view(conn, await users.find_user(conn, str(order.user_id)))
         if needs.charge_id:
             found["order_charged"] = await topups.charged(conn, needs.charge_id)
         if needs.account:
             found["pending"] = tuple(TopupView(**dict(r)) for r in await topups.waiting(conn, event.user_id))
             found["operations"] = await operations(conn, event.user_id)
         if needs.jobs:
-            found["jobs"] = tuple(_job(r) for r in await queries.user_jobs(conn, event.user_id))
+            found["jobs"] = tuple(await jobs.of_user(conn, event.user_id))
         if needs.job_id:
             request_id = normalize_request_id(needs.job_id)
-            found["job"] = _job(await queries.job(conn, request_id)) if request_id else None
+            found["job"] = await jobs.with_money(conn, request_id) if request_id else None
         if event.is_admin:
             if needs.user_ref:
-                found["user"] = await user_view(conn, await queries.find_user(conn, needs.user_ref))
+                found["user"] = await user_view(conn, await users.find_user(conn, needs.user_ref))
             if needs.pending:
                 found["pending"] = tuple(TopupView(**dict(r)) for r in await topups.waiting(conn))
             if needs.stats:
@@ -89,16 +88,6 @@ def _topup(row: asyncpg.Record | None) -> TopupView | None:
 
 def _order(row: asyncpg.Record | None) -> OrderView | None:
     return OrderView(**dict(row)) if row is not None else None
-
-
-def _job(row: asyncpg.Record | None) -> JobView | None:
-    if row is None:
-        return None
-    data: dict[str, Any] = dict(row)
-    file_ids = data.pop("result_file_ids") or []
-    data["values"] = data.pop("wizard_values", None) or {}
-    data["files"] = data.get("files") or {}
-    return JobView(**data, result_file_ids=tuple(str(f) for f in file_ids))
 
 
 async def operations(conn: asyncpg.Connection, user_id: int) -> tuple[OperationView, ...]:
@@ -131,13 +120,13 @@ async def user_view(conn: asyncpg.Connection, row: asyncpg.Record | None) -> Use
 async def admin_stats(
     conn: asyncpg.Connection, kie: Callable[[], Awaitable[float | None]] | None
 ) -> AdminStats:
-    row, jobs = await queries.stats(conn)
+    row = await users.figures(conn)
     holds = await ledger.open_holds(conn)
     day_start: dt.datetime = row["day_start"]
     return AdminStats(
         users=row["users"],
         active_today=row["active_today"],
-        jobs_today=jobs,
+        jobs_today=await jobs.count_today_by_state(conn),
         revenue_today=await ledger.revenue(conn, day_start),
         revenue_30d=await ledger.revenue(conn, day_start - dt.timedelta(days=29)),
         open_holds=holds.count,

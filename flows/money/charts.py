@@ -16,7 +16,7 @@ from __future__ import annotations
 from statemachine import StateChart
 from statemachine.io.class_factory import create_machine_class_from_definition
 
-from flows.routing.chart import Transitions
+from flows.transitions import Transitions
 
 
 def _build(name: str, states: dict[str, dict]) -> type[StateChart]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from flows.catalog.human import model_title
+from flows.jobs.model import Job, JobState
 from flows.money import common as c
 from flows.outcome import Outcome, show
 from flows.payloads.money import HistoryItem, OpenBalance, OpenHistory
@@ -13,26 +14,25 @@ from flows.results import repeat_data
 from flows.routing.registry import Request
 from flows.screens import AnswerCallback, Button, EditScreen, MediaKind, Screen, SendFile, SendScreen
 from flows.texts import t
-from flows.views import JobView
 
 MAX_JOBS = 10
 PLACE = "generations"
 _KIND_FOR_OUTPUT: dict[str, MediaKind] = {"image": "photo", "video": "video", "audio": "audio"}
 STATE_ICON = {
-    "succeeded": "✅",
-    "failed": "❌",
-    "timed_out": "⌛",
-    "queued": "⏳",
-    "submitting": "⏳",
-    "running": "⏳",
+    JobState.SUCCEEDED: "✅",
+    JobState.FAILED: "❌",
+    JobState.TIMED_OUT: "⌛",
+    JobState.QUEUED: "⏳",
+    JobState.SUBMITTING: "⏳",
+    JobState.RUNNING: "⏳",
 }
 
 
-def price_text(lang: str, job: JobView) -> str:
+def price_text(lang: str, job: Job) -> str:
     return t(lang, "history.free") if job.free or not job.price_kopecks else c.rub(job.price_kopecks)
 
 
-def job_line(lang: str, job: JobView) -> str:
+def job_line(lang: str, job: Job) -> str:
     return t(
         lang,
         "history.line",
@@ -45,7 +45,7 @@ def job_line(lang: str, job: JobView) -> str:
     )
 
 
-def history_screen(lang: str, jobs: tuple[JobView, ...]) -> Screen:
+def history_screen(lang: str, jobs: tuple[Job, ...]) -> Screen:
     jobs = jobs[:MAX_JOBS]
     if not jobs:
         return Screen(
@@ -77,12 +77,12 @@ def open_item(req: Request) -> Outcome:
         return show(event, req.session, screen)
     lines = [job_line(lang, job)]
     files: list[SendFile] = []
-    if job.state == "succeeded":
+    if job.state == JobState.SUCCEEDED:
         entry = req.ctx.catalog.get(job.model_id) if req.ctx.catalog is not None else None
         kind = _KIND_FOR_OUTPUT.get(entry.supports.output, "document") if entry is not None else "document"
-        files = [SendFile(event.chat_id, kind, file_id) for file_id in job.result_file_ids]
+        files = [SendFile(event.chat_id, kind, file_id) for file_id in job.result_file_ids or ()]
         lines.append(t(lang, "history.result_below" if files else "history.result_gone"))
-    elif job.state in ("failed", "timed_out"):
+    elif job.state in (JobState.FAILED, JobState.TIMED_OUT):
         lines.append(t(lang, "history.failed_note"))
     else:
         lines.append(t(lang, "history.running_note"))

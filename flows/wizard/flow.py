@@ -14,7 +14,7 @@ from flows import ids
 from flows.catalog.types import BooleanField, EnumField, ModelEntry
 from flows.catalog.validate import build_request_input
 from flows.files import FileRef, telegram_file_id
-from flows.jobs import CreateJob, GenerationRequest
+from flows.jobs.model import CreateJob, Job
 from flows.menus import browse
 from flows.menus.screens import main_menu, place_screen
 from flows.outcome import Outcome, show
@@ -160,7 +160,7 @@ class WizardFlow:
         assert verdict.price_kopecks is not None and charge is not None
         event_ = req.event
         request_id = ids.request_id(event_.entropy)
-        request = GenerationRequest(
+        job = Job(
             request_id=request_id,
             user_id=event_.user_id,
             chat_id=event_.chat_id,
@@ -168,7 +168,7 @@ class WizardFlow:
             input=build_request_input(entry, snap.values),
             files={fid: ref for fid, ref in snap.files.items() if _file_in_use(snap, fid)},
             price_kopecks=charge.charged_kopecks,
-            values=dict(snap.values),
+            wizard_values=dict(snap.values),
             lang=event_.lang,
             free=charge.kind == "free",
         )
@@ -176,7 +176,7 @@ class WizardFlow:
             snap, state=chart.SUBMITTED, request_id=request_id, version=snap.version + 1
         )
         outcome = show(event_, keep(req.session, snap), submitted_screen(entry, snap, event_.lang))
-        return Outcome(session=outcome.session, actions=outcome.actions, effects=(CreateJob(request),))
+        return Outcome(session=outcome.session, actions=outcome.actions, effects=(CreateJob(job),))
 
 
 def _cancelled(req: Request, entry: ModelEntry, snap: WizardSnapshot, event: str) -> Outcome:

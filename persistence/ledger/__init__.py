@@ -17,7 +17,7 @@ ascending id, then the hold row — so concurrent operations wait for each other
 from persistence import ledger_audit
 from persistence.ledger.core import Db, atomic
 from persistence.ledger.credits import adjust, credit_topup, reverse_topup
-from persistence.ledger.holds import capture, get_hold, hold, hold_key, release, settle
+from persistence.ledger.holds import capture, get_hold, hold, release, settle
 from persistence.ledger.reads import balance, entries, open_holds, revenue
 from persistence.ledger.types import (
     MAX_KOPECKS,
@@ -67,7 +67,6 @@ __all__ = [
     "entries",
     "get_hold",
     "hold",
-    "hold_key",
     "open_holds",
     "release",
     "reverse_topup",

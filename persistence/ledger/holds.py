@@ -30,11 +30,6 @@ from persistence.ledger.types import (
 # --- holds ---------------------------------------------------------------------------------------
 
 
-def hold_key(request_id: str, user_id: int, model_id: str) -> str:
-    """The idempotency key of a generation's hold (and of its free-tier unit)."""
-    return f"{request_id}:{user_id}:{model_id}"
-
-
 def _hold(row: asyncpg.Record) -> Hold:
     return Hold(row["id"], row["key"], row["user_id"], row["amount"], row["status"])
 

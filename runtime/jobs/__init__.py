@@ -1,6 +1,6 @@
 """Durable generation jobs: submit to Kie, follow by callback or polling, settle money, deliver.
 
-Every piece of work is leased from PostgreSQL (persistence/job_queue.py), so several instances share
+Every piece of work is leased from PostgreSQL (persistence/jobs.py), so several instances share
 the jobs and a restart resumes each from its stored state. See worker.py for the loop.
 """
 

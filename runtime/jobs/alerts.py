@@ -8,14 +8,14 @@ import logging
 from flows.results import admin_alert_text
 from flows.screens import Screen, SendScreen
 from integrations.telegram.errors import TelegramSendError
-from persistence import job_queue
+from persistence import jobs
 from runtime.jobs.services import JobServices
 
 log = logging.getLogger(__name__)
 
 
 async def alert_admins(services: JobServices, kind: str, request_id: str) -> None:
-    if not await job_queue.alert_due(services.pool, kind, services.timings.admin_alert_every):
+    if not await jobs.alert_due(services.pool, kind, services.timings.admin_alert_every):
         return
     text = admin_alert_text("ru", kind, request_id)
     log.error("operator alert %s (%s): sent to %d admins", kind, request_id, len(services.admin_ids))

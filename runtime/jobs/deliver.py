@@ -12,6 +12,8 @@ import logging
 from flows.catalog.conditions import resolved_values
 from flows.catalog.pricing import format_rub
 from flows.catalog.types import ModelEntry
+from flows.jobs.lifecycle import may
+from flows.jobs.model import Job, JobState
 from flows.results import failure_screen, links_text, result_screen
 from flows.screens import Screen, SendScreen
 from flows.texts import t
@@ -22,15 +24,14 @@ from integrations.telegram.errors import (
     UserBlockedBot,
 )
 from integrations.telegram.media import SentMedia
-from persistence import history, job_queue, ledger, users
-from persistence.job_queue import JobRow
+from persistence import jobs, ledger, users
 from runtime.jobs.media_length import repriced
 from runtime.jobs.services import JobServices
 
 log = logging.getLogger(__name__)
 
 
-async def deliver(services: JobServices, job: JobRow) -> None:
+async def deliver(services: JobServices, job: Job) -> None:
     assert job.lease_token is not None
     token = job.lease_token
     try:
@@ -38,12 +39,12 @@ async def deliver(services: JobServices, job: JobRow) -> None:
     except UserBlockedBot:
         log.info("%s: user blocked the bot; delivery closed", job.request_id)
         await users.mark_inactive(services.pool, job.user_id)
-        await job_queue.mark_delivered(services.pool, job.request_id, token, [], "user blocked the bot")
+        await jobs.mark_delivered(services.pool, job.request_id, token, [], "user blocked the bot")
         return
     except Exception as exc:
         await _retry(services, job, exc)
         return
-    await job_queue.mark_delivered(services.pool, job.request_id, token, file_ids)
+    await jobs.mark_delivered(services.pool, job.request_id, token, file_ids)
     services.last_action.pop(job.request_id, None)
     if job.progress_message_id is not None:
         try:
@@ -52,10 +53,10 @@ async def deliver(services: JobServices, job: JobRow) -> None:
             log.debug("%s: progress message left in place: %s", job.request_id, exc)
 
 
-async def _send(services: JobServices, job: JobRow) -> list[str]:
+async def _send(services: JobServices, job: Job) -> list[str]:
     lang = job.lang
     entry = services.catalog.get(job.model_id)
-    if job.state != "succeeded":
+    if job.state != JobState.SUCCEEDED:
         cause = job.failure_code or "internal"
         params = None
         if cause == "media_longer":
@@ -106,7 +107,7 @@ async def _send(services: JobServices, job: JobRow) -> list[str]:
     return sent.file_ids
 
 
-def _unreturned_screen(job: JobRow, entry: ModelEntry) -> Screen:
+def _unreturned_screen(job: Job, entry: ModelEntry) -> Screen:
     """Fewer outputs than the upper bound the hold was priced by: say what came back to the balance."""
     asked = resolved_values(entry, job.wizard_values).get(entry.pricing.unit_field or "")
     text = t(
@@ -119,14 +120,14 @@ def _unreturned_screen(job: JobRow, entry: ModelEntry) -> Screen:
     return Screen(text=text)
 
 
-async def _refund_undeliverable(services: JobServices, job: JobRow) -> int:
+async def _refund_undeliverable(services: JobServices, job: Job) -> int:
     """A success whose results could not be fetched (expired links) gave the user nothing: return
     what was captured, once (keyed by the request id), whatever delivery attempt gets here."""
-    if job.free or job.price_kopecks <= 0:
+    if job.free or job.price_kopecks <= 0 or not may(job, "refund"):
         return 0
     async with services.pool.acquire() as conn, conn.transaction():
         # One refund record per job: an admin who refunded it already leaves nothing to return.
-        first = await history.record_job_refund(
+        first = await jobs.record_refund(
             conn, job.request_id, job.user_id, None, "undeliverable", job.price_kopecks
         )
         posting = (
@@ -148,21 +149,21 @@ async def _refund_undeliverable(services: JobServices, job: JobRow) -> int:
     return job.price_kopecks
 
 
-async def _screen(services: JobServices, job: JobRow, screen: Screen) -> None:
+async def _screen(services: JobServices, job: Job, screen: Screen) -> None:
     await services.renderer.perform(SendScreen(job.chat_id, screen, control=False))
 
 
-async def _retry(services: JobServices, job: JobRow, exc: Exception) -> None:
+async def _retry(services: JobServices, job: Job, exc: Exception) -> None:
     assert job.lease_token is not None
     attempts = job.delivery_attempts + 1
     if isinstance(exc, RejectedByTelegram) or attempts >= services.timings.delivery_max_attempts:
         # Retrying cannot fix a 400, and a job must not loop forever: close it loudly.
         log.error("%s: delivery abandoned after %d attempt(s): %s", job.request_id, attempts, exc)
-        await job_queue.mark_delivered(services.pool, job.request_id, job.lease_token, [], str(exc)[:500])
+        await jobs.mark_delivered(services.pool, job.request_id, job.lease_token, [], str(exc)[:500])
         return
     delay = services.timings.delivery_backoff(job.delivery_attempts)
     if isinstance(exc, TransientSendError):
         log.warning("%s: delivery failed, retry in %.1f s: %s", job.request_id, delay, exc)
     else:
         log.exception("%s: delivery failed, retry in %.1f s", job.request_id, delay, exc_info=exc)
-    await job_queue.retry_delivery(services.pool, job.request_id, job.lease_token, delay, str(exc))
+    await jobs.retry_delivery(services.pool, job.request_id, job.lease_token, delay, str(exc))

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 from aiogram import Bot
 
-from flows.files import telegram_file_id
+from flows.files import FileRef, telegram_file_id
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError
 from integrations.telegram.renderer import call
 from runtime.jobs.errors import InputFileTransient, InputFileUnavailable
@@ -101,7 +101,7 @@ def has_telegram_files(value: Any) -> bool:
 
 async def resolve_files(
     value: Any,
-    files: dict[str, Any],
+    files: dict[str, FileRef],
     fetch: Callable[[str], Awaitable[tuple[bytes, str]]],
     upload: Upload,
     name_prefix: str,
@@ -119,11 +119,11 @@ async def resolve_files(
             return item
         if file_id not in uploaded:
             data, file_path = await fetch(file_id)
-            ref = files.get(file_id) or {}
+            ref = files.get(file_id)
             mime = (
-                ref.get("mime_type")
+                (ref.mime_type if ref is not None else None)
                 or mimetypes.guess_type(file_path)[0]
-                or _KIND_MIME.get(ref.get("kind", ""), "application/octet-stream")
+                or _KIND_MIME.get(ref.kind if ref is not None else "", "application/octet-stream")
             )
             extension = file_path.rsplit(".", 1)[-1] if "." in file_path.rsplit("/", 1)[-1] else "bin"
             name = f"{name_prefix}-{len(uploaded) + 1}.{extension}"

@@ -13,20 +13,17 @@ import logging
 
 import asyncpg
 
-from persistence import free_tier, job_queue, ledger
-from persistence.job_queue import JobRow
+from flows.jobs.lifecycle import SETTLEMENT, advance
+from flows.jobs.model import Job
+from persistence import free_tier, jobs, ledger
 from runtime.jobs.errors import LeaseLost
 
 log = logging.getLogger(__name__)
 
 
-def hold_key_of(job: JobRow) -> str:
-    return ledger.hold_key(job.request_id, job.user_id, job.model_id)
-
-
-async def _capture(conn: asyncpg.Connection, job: JobRow) -> None:
+async def _capture(conn: asyncpg.Connection, job: Job) -> None:
     try:
-        hold = await ledger.capture(conn, hold_key_of(job))
+        hold = await ledger.capture(conn, job.hold_key)
     except ledger.UnknownHold:
         log.warning("%s: no hold to capture (was it created at confirm?)", job.request_id)
         return
@@ -34,7 +31,7 @@ async def _capture(conn: asyncpg.Connection, job: JobRow) -> None:
         log.error("%s: hold was already %s; the result is delivered anyway", job.request_id, hold.status)
 
 
-async def _refund_unreturned(conn: asyncpg.Connection, job: JobRow, kopecks: int) -> int:
+async def _refund_unreturned(conn: asyncpg.Connection, job: Job, kopecks: int) -> int:
     """Give back what outputs Kie did not return cost (keyed by the request id: once, whoever finishes)."""
     if kopecks <= 0 or job.free:
         return 0
@@ -51,12 +48,11 @@ async def _refund_unreturned(conn: asyncpg.Connection, job: JobRow, kopecks: int
     return kopecks
 
 
-async def _release(conn: asyncpg.Connection, job: JobRow) -> int:
+async def _release(conn: asyncpg.Connection, job: Job) -> int:
     """Kopecks this job's release gave back to the user's balance (0 when none moved)."""
-    key = hold_key_of(job)
     refunded = 0
     try:
-        hold = await ledger.release(conn, key)
+        hold = await ledger.release(conn, job.hold_key)
         if hold.status == "released":
             refunded = hold.amount
         else:
@@ -64,14 +60,14 @@ async def _release(conn: asyncpg.Connection, job: JobRow) -> int:
     except ledger.UnknownHold:
         log.warning("%s: no hold to release (was it created at confirm?)", job.request_id)
     if job.free:
-        await free_tier.give_back_free(conn, key)
+        await free_tier.give_back_free(conn, job.hold_key)
     return refunded
 
 
 async def finish_job(
     pool: asyncpg.Pool,
-    job: JobRow,
-    state: str,
+    job: Job,
+    event: str,
     *,
     result_urls: list[str] | None = None,
     result_text: str | None = None,
@@ -79,20 +75,21 @@ async def finish_job(
     failure_message: str | None = None,
     unreturned_kopecks: int = 0,
 ) -> None:
-    """`unreturned_kopecks`: on success, what the outputs Kie did not return cost (given back)."""
+    """Move `job` to where `event` (succeed, fail, time_out) leads on its chart and settle the money the
+    chart names for it. `unreturned_kopecks`: on success, what the outputs Kie did not return cost."""
     assert job.lease_token is not None
+    target = advance(job.state, event)
     async with pool.acquire() as conn, conn.transaction():
         refunded = None
-        if state == "succeeded":
+        if SETTLEMENT[event] == "capture":
             await _capture(conn, job)
             refunded = await _refund_unreturned(conn, job, unreturned_kopecks) or None
         else:
             refunded = await _release(conn, job)
-        changed = await job_queue.finish(
+        changed = await jobs.finish(
             conn,
-            job.request_id,
-            job.lease_token,
-            state,
+            job,
+            target,
             result_urls=result_urls,
             result_text=result_text,
             failure_code=failure_code,
@@ -105,6 +102,6 @@ async def finish_job(
     log.info(
         "%s: %s%s",
         job.request_id,
-        state,
-        f" ({failure_code})" if failure_code and state != "succeeded" else "",
+        target,
+        f" ({failure_code})" if failure_code and event != "succeed" else "",
     )

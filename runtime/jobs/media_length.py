@@ -23,12 +23,14 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
+
 from flows.catalog.pricing import PricingError, media_priced_fields, price_kopecks
 from flows.catalog.types import ModelEntry
 from flows.files import telegram_file_id
+from flows.jobs.model import Job
 from integrations.media import probe
-from persistence import job_queue
-from persistence.job_queue import JobRow
+from persistence import jobs
 from runtime.jobs.finish import finish_job
 from runtime.jobs.services import JobServices
 
@@ -59,13 +61,13 @@ def _seconds_by_field(fields: dict[str, list[str]], seconds_of: Callable[[str], 
     return out
 
 
-def _claimed(job: JobRow, file_id: str) -> float | None:
-    ref = job.files.get(file_id) or {}
-    duration = ref.get("duration")
+def _claimed(job: Job, file_id: str) -> float | None:
+    ref = job.files.get(file_id)
+    duration = ref.duration if ref is not None else None
     return float(duration) if isinstance(duration, int | float) and not isinstance(duration, bool) else None
 
 
-async def media_length_allows(services: JobServices, job: JobRow, entry: ModelEntry, fetch: Fetch) -> bool:
+async def media_length_allows(services: JobServices, job: Job, entry: ModelEntry, fetch: Fetch) -> bool:
     """True when the job may go on; otherwise it was finished (refused, money back) here."""
     fields = _priced_file_ids(entry, job.wizard_values)
     if not fields:
@@ -82,7 +84,7 @@ async def media_length_allows(services: JobServices, job: JobRow, entry: ModelEn
                 await finish_job(
                     services.pool,
                     job,
-                    "failed",
+                    "fail",
                     failure_code="media_unreadable",
                     failure_message=f"no readable length in a {facts.container or 'non-media'} file",
                 )
@@ -103,16 +105,18 @@ async def media_length_allows(services: JobServices, job: JobRow, entry: ModelEn
         real = price_kopecks(entry, job.wizard_values, policy, measured_seconds)
     except PricingError as exc:
         log.error("%s: cannot price the measured length: %s", job.request_id, exc)
-        await finish_job(services.pool, job, "failed", failure_code="internal", failure_message=str(exc))
+        await finish_job(services.pool, job, "fail", failure_code="internal", failure_message=str(exc))
         return False
     if real <= held:
         return True  # longer, but the price is capped (max units): nothing more to pay
     assert job.lease_token is not None
     files = {
-        fid: ({**ref, "duration": measured[fid]} if fid in measured else ref)
+        fid: msgspec.to_builtins(
+            msgspec.structs.replace(ref, duration=measured[fid]) if fid in measured else ref
+        )
         for fid, ref in job.files.items()
     }
-    await job_queue.save_files(services.pool, job.request_id, job.lease_token, files)
+    await jobs.save_files(services.pool, job.request_id, job.lease_token, files)
     log.warning(
         "%s: media is %.1f s long, the client claimed %.1f s; price %d kopecks instead of %d: refused",
         job.request_id,
@@ -124,7 +128,7 @@ async def media_length_allows(services: JobServices, job: JobRow, entry: ModelEn
     await finish_job(
         services.pool,
         job,
-        "failed",
+        "fail",
         failure_code="media_longer",
         failure_message=f"measured {sum(measured_seconds.values()):.1f} s, claimed "
         f"{sum(claimed_seconds.values()):.1f} s; price {real} kopecks, held {held}",
@@ -132,7 +136,7 @@ async def media_length_allows(services: JobServices, job: JobRow, entry: ModelEn
     return False
 
 
-def repriced(entry: ModelEntry, job: JobRow, policy: Any) -> dict[str, Any] | None:
+def repriced(entry: ModelEntry, job: Job, policy: Any) -> dict[str, Any] | None:
     """The words of a "media_longer" failure: the measured length and its price (from the job's files,
     where the measurement was stored). None when they cannot be computed any more."""
     fields = _priced_file_ids(entry, job.wizard_values)

@@ -16,8 +16,8 @@ from typing import Any
 from yarl import URL
 
 from flows.catalog.types import FileField, FileListField, ModelEntry, UrlField
+from flows.jobs.model import Job
 from integrations.net import AddressNotAllowed
-from persistence.job_queue import JobRow
 from runtime.jobs.errors import InputFileTransient
 from runtime.jobs.finish import finish_job
 from runtime.jobs.services import JobServices
@@ -38,7 +38,7 @@ def pasted_urls(entry: ModelEntry, values: dict[str, Any]) -> list[str]:
     return urls
 
 
-async def pasted_urls_allowed(services: JobServices, job: JobRow, entry: ModelEntry) -> bool:
+async def pasted_urls_allowed(services: JobServices, job: Job, entry: ModelEntry) -> bool:
     """True when every pasted host resolves to public addresses; otherwise the job was failed here.
     Raises InputFileTransient when a lookup timed out (the submit step retries later)."""
     for url in pasted_urls(entry, job.wizard_values):
@@ -51,7 +51,7 @@ async def pasted_urls_allowed(services: JobServices, job: JobRow, entry: ModelEn
         except (AddressNotAllowed, OSError) as exc:
             log.warning("%s: pasted link refused: %s", job.request_id, exc)
             await finish_job(
-                services.pool, job, "failed", failure_code="input_url", failure_message=f"{host}: {exc}"[:300]
+                services.pool, job, "fail", failure_code="input_url", failure_message=f"{host}: {exc}"[:300]
             )
             return False
     return True

@@ -12,10 +12,11 @@ import logging
 import re
 
 from flows.catalog.pricing import unreturned_refund
+from flows.jobs.lifecycle import advance
+from flows.jobs.model import Job
 from flows.numbers import ascii_uint
 from integrations.kie import KieError, TaskStatus
-from persistence import job_queue
-from persistence.job_queue import JobRow
+from persistence import jobs
 from runtime.jobs.finish import finish_job
 from runtime.jobs.progress import chat_action, show_stage
 from runtime.jobs.services import JobServices
@@ -45,7 +46,7 @@ def failure_cause(status: TaskStatus) -> str:
     return "generation_failed"
 
 
-async def check(services: JobServices, job: JobRow) -> None:
+async def check(services: JobServices, job: Job) -> None:
     assert job.lease_token is not None and job.kie_task_id is not None
     entry = services.catalog.get(job.model_id)
     started = job.submitted_at or job.created_at
@@ -59,7 +60,7 @@ async def check(services: JobServices, job: JobRow) -> None:
             await _time_out(services, job, elapsed)
             return
         log.warning("%s: query of task %s failed: %s", job.request_id, job.kie_task_id, exc)
-        await job_queue.schedule_check(
+        await jobs.schedule_check(
             services.pool, job.request_id, job.lease_token, services.timings.poll_delay(elapsed)
         )
         return
@@ -70,7 +71,7 @@ async def check(services: JobServices, job: JobRow) -> None:
             await finish_job(
                 services.pool,
                 job,
-                "failed",
+                "fail",
                 failure_code="empty_result",
                 failure_message="no URLs and no text",
             )
@@ -78,7 +79,7 @@ async def check(services: JobServices, job: JobRow) -> None:
         await finish_job(
             services.pool,
             job,
-            "succeeded",
+            "succeed",
             result_urls=urls or None,
             result_text=status.result_text,
             unreturned_kopecks=_unreturned(services, job, len(urls)),
@@ -88,19 +89,20 @@ async def check(services: JobServices, job: JobRow) -> None:
         cause = failure_cause(status)
         detail = status.fail_message or (f"code {status.fail_code}" if status.fail_code else None)
         log.info("%s: Kie task failed (%s, code %s): %s", job.request_id, cause, status.fail_code, detail)
-        await finish_job(services.pool, job, "failed", failure_code=cause, failure_message=detail)
+        await finish_job(services.pool, job, "fail", failure_code=cause, failure_message=detail)
         return
     if elapsed >= timeout:
         await _time_out(services, job, elapsed)
         return
     job = await show_stage(services, job, "generating" if status.state == "running" else "queued")
     await chat_action(services, job)
-    await job_queue.schedule_check(
+    advance(job.state, "check")  # still running: the chart's way to wait for the next look
+    await jobs.schedule_check(
         services.pool, job.request_id, job.lease_token, services.timings.poll_delay(elapsed)
     )
 
 
-def _unreturned(services: JobServices, job: JobRow, returned: int) -> int:
+def _unreturned(services: JobServices, job: Job, returned: int) -> int:
     """What the outputs Kie did not return cost, when the hold was priced by an upper bound."""
     entry = services.catalog.get(job.model_id)
     if entry is None or job.free or not returned:
@@ -108,8 +110,8 @@ def _unreturned(services: JobServices, job: JobRow, returned: int) -> int:
     return unreturned_refund(entry, job.wizard_values, job.price_kopecks, returned, services.policy)
 
 
-async def _time_out(services: JobServices, job: JobRow, elapsed: float) -> None:
+async def _time_out(services: JobServices, job: Job, elapsed: float) -> None:
     log.warning("%s: timed out after %.0f s (task %s)", job.request_id, elapsed, job.kie_task_id)
     await finish_job(
-        services.pool, job, "timed_out", failure_code="timeout", failure_message=f"{elapsed:.0f} s"
+        services.pool, job, "time_out", failure_code="timeout", failure_message=f"{elapsed:.0f} s"
     )

@@ -8,18 +8,18 @@ import logging
 
 import msgspec
 
+from flows.jobs.model import Job
 from flows.results import ProgressStage, progress_screen
 from flows.screens import EditScreen, SendScreen
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError
 from integrations.telegram.media import ACTION_FOR_RESULT
-from persistence import job_queue
-from persistence.job_queue import JobRow
+from persistence import jobs
 from runtime.jobs.services import JobServices
 
 log = logging.getLogger(__name__)
 
 
-async def show_stage(services: JobServices, job: JobRow, stage: ProgressStage) -> JobRow:
+async def show_stage(services: JobServices, job: Job, stage: ProgressStage) -> Job:
     """Send the progress message (first time) or edit it (stage changed). UserBlockedBot propagates;
     other Telegram trouble only costs the user this update of the message, never the job."""
     if job.progress_message_id is not None and job.progress_stage == stage:
@@ -38,15 +38,15 @@ async def show_stage(services: JobServices, job: JobRow, stage: ProgressStage) -
         log.warning("%s: progress message not updated: %s", job.request_id, exc)
         return job
     assert job.lease_token is not None
-    await job_queue.set_progress(services.pool, job.request_id, job.lease_token, message_id, stage)
+    await jobs.set_progress(services.pool, job.request_id, job.lease_token, message_id, stage)
     return _replace(job, message_id, stage)
 
 
-def _replace(job: JobRow, message_id: int | None, stage: str) -> JobRow:
+def _replace(job: Job, message_id: int | None, stage: str) -> Job:
     return msgspec.structs.replace(job, progress_message_id=message_id, progress_stage=stage)
 
 
-async def chat_action(services: JobServices, job: JobRow) -> None:
+async def chat_action(services: JobServices, job: Job) -> None:
     entry = services.catalog.get(job.model_id)
     action = ACTION_FOR_RESULT.get(entry.supports.output if entry else "", "typing")
     now = asyncio.get_running_loop().time()

@@ -13,6 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import msgspec
+
+from flows.jobs.lifecycle import advance
+from flows.jobs.model import Job, JobState
 from integrations.kie import (
     KieAuthError,
     KieCreditsExhausted,
@@ -22,8 +26,7 @@ from integrations.kie import (
     KieValidationError,
     may_have_created_task,
 )
-from persistence import job_queue
-from persistence.job_queue import JobRow
+from persistence import jobs
 from runtime.jobs.alerts import alert_admins
 from runtime.jobs.errors import InputFileTransient, InputFileUnavailable
 from runtime.jobs.files import fetch_once, has_telegram_files, resolve_files
@@ -35,11 +38,11 @@ from runtime.jobs.services import JobServices
 log = logging.getLogger(__name__)
 
 
-async def submit(services: JobServices, job: JobRow) -> None:
+async def submit(services: JobServices, job: Job) -> None:
     assert job.lease_token is not None
     token = job.lease_token
     entry = services.catalog.get(job.model_id)
-    if job.state == "submitting":
+    if job.state == JobState.SUBMITTING:
         log.error(
             "%s: found mid-submission after a lost worker; createTask may have reached Kie. NOT resending. "
             "Check kie.ai/logs for a %s task around %s",
@@ -48,14 +51,12 @@ async def submit(services: JobServices, job: JobRow) -> None:
             job.created_at.isoformat(timespec="seconds"),
         )
         await finish_job(
-            services.pool, job, "failed", failure_code="submit_uncertain", failure_message="worker lost"
+            services.pool, job, "fail", failure_code="submit_uncertain", failure_message="worker lost"
         )
         return
     if entry is None:
         log.error("%s: model %s is not in the catalog any more", job.request_id, job.model_id)
-        await finish_job(
-            services.pool, job, "failed", failure_code="internal", failure_message="unknown model"
-        )
+        await finish_job(services.pool, job, "fail", failure_code="internal", failure_message="unknown model")
         return
 
     try:
@@ -75,18 +76,18 @@ async def submit(services: JobServices, job: JobRow) -> None:
             )
         except InputFileUnavailable as exc:
             log.info("%s: input file unavailable: %s", job.request_id, exc)
-            await finish_job(
-                services.pool, job, "failed", failure_code="input_file", failure_message=str(exc)
-            )
+            await finish_job(services.pool, job, "fail", failure_code="input_file", failure_message=str(exc))
             return
         except (InputFileTransient, KieError) as exc:
             await _retry_or_give_up(services, job, f"input upload: {exc}")
             return
         # Kept, so a retry after a refused createTask does not upload the files again.
-        await job_queue.save_input(services.pool, job.request_id, token, request_input)
+        await jobs.save_input(services.pool, job.request_id, token, request_input)
 
-    if not await job_queue.mark_submitting(services.pool, job.request_id, token):
+    submitting = advance(job.state, "submit")
+    if not await jobs.submit(services.pool, job, submitting):
         return
+    job = msgspec.structs.replace(job, state=submitting, input=request_input)
     callback_url = services.callback_url
     try:
         task_id = await services.kie.create_task(entry.family, job.model_id, request_input, callback_url)
@@ -95,16 +96,16 @@ async def submit(services: JobServices, job: JobRow) -> None:
         return
     except ValueError as exc:  # the family adapter refused the request shape (our bug, not Kie's)
         log.error("%s: cannot build createTask: %s", job.request_id, exc)
-        await finish_job(services.pool, job, "failed", failure_code="internal", failure_message=str(exc))
+        await finish_job(services.pool, job, "fail", failure_code="internal", failure_message=str(exc))
         return
     first = services.timings.first_check_delay(entry.eta_seconds, callback_url is not None)
-    if not await job_queue.mark_running(services.pool, job.request_id, token, task_id, first):
+    if not await jobs.accept(services.pool, job, advance(job.state, "accept"), task_id, first):
         log.error("%s: Kie task %s created but the job lease was lost meanwhile", job.request_id, task_id)
         return
     log.info("%s: Kie task %s created (%s)", job.request_id, task_id, job.model_id)
 
 
-async def _create_failed(services: JobServices, job: JobRow, exc: KieError) -> None:
+async def _create_failed(services: JobServices, job: Job, exc: KieError) -> None:
     pool = services.pool
     if may_have_created_task(exc):
         log.error(
@@ -114,42 +115,38 @@ async def _create_failed(services: JobServices, job: JobRow, exc: KieError) -> N
             exc,
             job.model_id,
         )
-        await finish_job(pool, job, "failed", failure_code="submit_uncertain", failure_message=str(exc))
+        await finish_job(pool, job, "fail", failure_code="submit_uncertain", failure_message=str(exc))
         return
     if exc.retryable:
         await _retry_or_give_up(services, job, str(exc))
         return
     if isinstance(exc, KieValidationError):
-        await finish_job(pool, job, "failed", failure_code="invalid_input", failure_message=exc.kie_message)
+        await finish_job(pool, job, "fail", failure_code="invalid_input", failure_message=exc.kie_message)
     elif isinstance(exc, KieCreditsExhausted):
         log.error("%s: Kie credits exhausted (402)", job.request_id)
-        await finish_job(pool, job, "failed", failure_code="kie_credits", failure_message=exc.kie_message)
+        await finish_job(pool, job, "fail", failure_code="kie_credits", failure_message=exc.kie_message)
         await alert_admins(services, "kie_credits", job.request_id)
     elif isinstance(exc, KieAuthError):
         log.error("%s: Kie refused our key: %s", job.request_id, exc)
-        await finish_job(pool, job, "failed", failure_code="kie_unavailable", failure_message=exc.kie_message)
+        await finish_job(pool, job, "fail", failure_code="kie_unavailable", failure_message=exc.kie_message)
         await alert_admins(services, "kie_auth", job.request_id)
     elif isinstance(exc, KieFeatureDisabled):
-        await finish_job(
-            pool, job, "failed", failure_code="model_unavailable", failure_message=exc.kie_message
-        )
+        await finish_job(pool, job, "fail", failure_code="model_unavailable", failure_message=exc.kie_message)
     elif isinstance(exc, KieGenerationFailed):
-        await finish_job(
-            pool, job, "failed", failure_code="generation_failed", failure_message=exc.kie_message
-        )
+        await finish_job(pool, job, "fail", failure_code="generation_failed", failure_message=exc.kie_message)
     else:
         log.warning("%s: createTask refused: %s", job.request_id, exc)
-        await finish_job(pool, job, "failed", failure_code="kie_unavailable", failure_message=exc.kie_message)
+        await finish_job(pool, job, "fail", failure_code="kie_unavailable", failure_message=exc.kie_message)
 
 
-async def _retry_or_give_up(services: JobServices, job: JobRow, reason: str) -> None:
+async def _retry_or_give_up(services: JobServices, job: Job, reason: str) -> None:
     """Back to the queue with a backoff, or — when Kie has refused for too long — money back."""
     assert job.lease_token is not None
     waited = (dt.datetime.now(dt.UTC) - job.created_at).total_seconds()
     if waited > services.timings.submit_give_up_after:
         log.warning("%s: giving up after %.0f s of refusals: %s", job.request_id, waited, reason)
-        await finish_job(services.pool, job, "failed", failure_code="kie_unavailable", failure_message=reason)
+        await finish_job(services.pool, job, "fail", failure_code="kie_unavailable", failure_message=reason)
         return
     delay = services.timings.submit_backoff(job.attempts + 1)
     log.warning("%s: not submitted (%s); retry in %.1f s", job.request_id, reason, delay)
-    await job_queue.requeue(services.pool, job.request_id, job.lease_token, delay, reason)
+    await jobs.retry(services.pool, job, advance(job.state, "retry"), delay, reason)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from flows.jobs.model import Job, JobState
 from integrations.telegram.errors import UserBlockedBot
-from persistence import job_queue, users
-from persistence.job_queue import JobRow
+from persistence import jobs, users
 from runtime.jobs.deliver import deliver
 from runtime.jobs.errors import LeaseLost
 from runtime.jobs.finish import finish_job
@@ -43,9 +43,9 @@ class JobWorker:
 
     async def on_callback(self, kie_task_id: str) -> bool:
         """A Kie callback for `kie_task_id`: make its job due now. Never changes the job's state."""
-        request_id = await job_queue.hint_check(self.services.pool, kie_task_id)
+        request_id = await jobs.hint_check(self.services.pool, kie_task_id)
         if request_id is None:
-            if await job_queue.known_task(self.services.pool, kie_task_id) is None:
+            if await jobs.known_task(self.services.pool, kie_task_id) is None:
                 log.info("Kie callback for an unknown task ignored")
             return False
         self.wake()
@@ -58,13 +58,13 @@ class JobWorker:
         while not self._stopping:
             self._wakeup.clear()
             free = self.timings.concurrency - len(self._in_flight)
-            leased: list[tuple[str, JobRow]] = []
+            leased: list[tuple[str, Job]] = []
             if free > 0:
                 try:
-                    rows = await job_queue.lease_deliveries(pool, free, lease)
+                    rows = await jobs.lease_deliveries(pool, free, lease)
                     leased += [("deliver", row) for row in rows]
                     if len(rows) < free:
-                        rows = await job_queue.lease_open(pool, free - len(rows), lease)
+                        rows = await jobs.lease_open(pool, free - len(rows), lease)
                         leased += [("step", row) for row in rows]
                     backoff = self.timings.idle_poll_seconds
                 except INFRASTRUCTURE_ERRORS as exc:
@@ -82,7 +82,7 @@ class JobWorker:
             except TimeoutError:
                 pass
 
-    async def _run_one(self, kind: str, job: JobRow) -> None:
+    async def _run_one(self, kind: str, job: Job) -> None:
         try:
             if kind == "deliver":
                 await deliver(self.services, job)
@@ -97,30 +97,30 @@ class JobWorker:
             self._in_flight.discard(asyncio.current_task())
             self.wake()
 
-    async def _step(self, job: JobRow) -> None:
+    async def _step(self, job: Job) -> None:
         if job.progress_message_id is None:
             try:
                 job = await show_stage(self.services, job, "queued")
             except UserBlockedBot:
                 await self._blocked_before_start(job)
                 return
-        if job.state in ("queued", "submitting"):
+        if job.state in (JobState.QUEUED, JobState.SUBMITTING):
             await submit(self.services, job)
-        elif job.state == "running":
+        elif job.state == JobState.RUNNING:
             await check(self.services, job)
 
-    async def _blocked_before_start(self, job: JobRow) -> None:
+    async def _blocked_before_start(self, job: Job) -> None:
         await users.mark_inactive(self.services.pool, job.user_id)
-        if job.state == "queued":
+        if job.state == JobState.QUEUED:
             # Nobody would see the result: do not spend the user's money on it.
             await finish_job(
                 self.services.pool,
                 job,
-                "failed",
+                "fail",
                 failure_code="user_blocked",
                 failure_message="user blocked the bot",
             )
-        elif job.state == "running":
+        elif job.state == JobState.RUNNING:
             await check(self.services, job)
         else:
             await submit(self.services, job)

@@ -13,9 +13,8 @@ import pytest
 from flows.catalog.limits import MediaFacts, file_problem, megabytes
 from flows.catalog.types import BooleanField, EnumField, FileField, FileListField
 from flows.catalog.validate import build_request_input, validate_input
-from flows.jobs import CreateJob
+from flows.jobs.model import CreateJob, Job
 from flows.preload import Loaded
-from flows.views import JobView
 from flows.wizard import chart
 from tests.flows.driver import CATALOG, Driver
 
@@ -343,15 +342,17 @@ def test_file_steps_state_formats_and_length_up_front():
 
 def test_repeat_of_a_job_made_before_a_field_was_deprecated_drops_it():
     d = Driver()
-    job = JobView(
-        "R-AAAAAA",
-        d.chat_id,
-        "google/nano-banana",
-        0,
-        "succeeded",
-        True,
-        dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
-        values={"prompt": "кот", "image_size": "16:9"},
+    job = Job(
+        request_id="R-AAAAAA",
+        user_id=d.chat_id,
+        chat_id=d.chat_id,
+        model_id="google/nano-banana",
+        price_kopecks=0,
+        state="succeeded",
+        free=True,
+        created_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC),
+        input={},
+        wizard_values={"prompt": "кот", "image_size": "16:9"},
     )
     d.loaded = Loaded(job=job)
     d.tap("r:R-AAAAAA")

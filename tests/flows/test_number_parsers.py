@@ -124,9 +124,9 @@ def test_kie_numbers_and_admin_user_ids_read_ascii_digits_only():
 
 
 async def test_admin_user_search_reads_ascii_digits_only(db):
-    from persistence import history, users
+    from persistence import users
 
     await users.touch(db, 123, "digits", "D", "ru")
-    assert (await history.find_user(db, "123"))["id"] == 123
-    assert await history.find_user(db, "²") is None
-    assert await history.find_user(db, "١٢٣") is None
+    assert (await users.find_user(db, "123"))["id"] == 123
+    assert await users.find_user(db, "²") is None
+    assert await users.find_user(db, "١٢٣") is None

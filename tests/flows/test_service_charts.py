@@ -12,6 +12,7 @@ import msgspec
 import pytest
 
 from flows.app import REGISTRY
+from flows.jobs.model import Job
 from flows.money import charts
 from flows.money.admin.common import state_of
 from flows.payloads.jobs import Repeat
@@ -39,13 +40,25 @@ from flows.payloads.wizard import OpenCard
 from flows.preload import Loaded
 from flows.routing.chart import HOME
 from flows.states import AdminFlow, TopupFlow
-from flows.views import JobView, OrderView, TopupView, UserView
+from flows.views import OrderView, TopupView, UserView
 from persistence import topups
 from tests.flows.charts import dead_ends, edges, unreachable
 from tests.flows.driver import Driver
 
 NOW = dt.datetime(2026, 5, 12, 11, 0, tzinfo=dt.UTC)
-JOB = JobView("R-7K2F9Q", 1001, "z-image", 5_00, "succeeded", False, NOW, values={"prompt": "кот"}, files={})
+JOB = Job(
+    request_id="R-7K2F9Q",
+    user_id=1001,
+    chat_id=1001,
+    model_id="z-image",
+    price_kopecks=5_00,
+    state="succeeded",
+    free=False,
+    created_at=NOW,
+    input={},
+    wizard_values={"prompt": "кот"},
+    files={},
+)
 TOPUP = TopupView("T-4K7Q2M", 1001, "anna", 500_00, "open", NOW)
 
 
@@ -190,7 +203,18 @@ USER = UserView(
     id=605, username="anna", first_name="Anna", blocked=False, available_kopecks=300_00, held_kopecks=0
 )
 PAID_ORDER = OrderView("S-4K7Q2M", 605, 100_00, 77, "paid", charge_id="ch1")
-ADMIN_JOB = JobView("R-7K2F9Q", 605, "z-image", 5_00, "succeeded", False, NOW, hold_status="captured")
+ADMIN_JOB = Job(
+    request_id="R-7K2F9Q",
+    user_id=605,
+    chat_id=605,
+    model_id="z-image",
+    price_kopecks=5_00,
+    state="succeeded",
+    free=False,
+    created_at=NOW,
+    input={},
+    hold_status="captured",
+)
 WITH_STARS = msgspec.structs.replace(USER, stars_orders=(PAID_ORDER,))
 WAITING = TopupView("T-4K7Q2M", 605, "anna", 500_00, "submitted", NOW)
 

@@ -9,7 +9,7 @@ from flows.book import Book
 from flows.catalog.human import field_label
 from flows.catalog.validate import build_request_input
 from flows.export import mermaid
-from flows.jobs import CreateJob
+from flows.jobs.model import CreateJob
 from flows.payloads.wizard import WizardButton
 from flows.preload import Loaded
 from flows.routing.registry import Request
@@ -126,7 +126,7 @@ async def test_example_walks_to_review_and_submits_exactly_the_example(entry):
     driver.press("✅ Запустить")
     jobs = [e for e in driver.effects if isinstance(e, CreateJob)]
     assert len(jobs) == 1, entry.id
-    assert jobs[0].request.input == build_request_input(entry, example)
+    assert jobs[0].job.input == build_request_input(entry, example)
     assert driver.snapshot.state == chart.SUBMITTED
 
 

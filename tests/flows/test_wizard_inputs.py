@@ -4,7 +4,7 @@ user typed, and shows the navigation buttons."""
 import msgspec
 
 from flows.incoming import AccountView
-from flows.jobs import CreateJob
+from flows.jobs.model import CreateJob
 from flows.preload import Loaded
 from flows.wizard import chart
 from tests.flows.driver import CATALOG, Driver
@@ -171,7 +171,7 @@ def test_conditional_fields_suno_custom_mode_requires_style_and_title():
         else:
             d.press("✅ Продолжить")
     d.press("✅ Запустить")
-    request = next(e for e in d.effects if isinstance(e, CreateJob)).request
+    request = next(e for e in d.effects if isinstance(e, CreateJob)).job
     assert request.input["customMode"] is True and request.input["style"] == "synthwave"
     assert request.input["title"] == "Night" and request.input["prompt"] == "[Verse] la la"
 
@@ -184,7 +184,7 @@ def test_veo_generation_type_is_derived_from_the_number_of_images():
     while d.snapshot.state != chart.REVIEW:
         d.press("✅ Продолжить")
     d.press("✅ Запустить")
-    request = next(e for e in d.effects if isinstance(e, CreateJob)).request
+    request = next(e for e in d.effects if isinstance(e, CreateJob)).job
     assert request.input["generationType"] == "FIRST_AND_LAST_FRAMES_2_VIDEO"
     assert request.input["model"] == "veo3_fast"
 
@@ -219,7 +219,7 @@ def test_free_model_runs_free_while_the_quota_lasts():
     d.press("✅ Продолжить")
     assert "осталось 3 из 5" in d.view.text
     d.press("✅ Запустить · бесплатно")
-    request = next(e for e in d.effects if isinstance(e, CreateJob)).request
+    request = next(e for e in d.effects if isinstance(e, CreateJob)).job
     assert request.free and request.price_kopecks == 0
 
 
@@ -229,7 +229,7 @@ def test_admin_runs_at_zero_price():
     while d.snapshot.state != chart.REVIEW:
         d.press("✅ Продолжить")
     d.press("✅ Запустить · бесплатно")
-    request = next(e for e in d.effects if isinstance(e, CreateJob)).request
+    request = next(e for e in d.effects if isinstance(e, CreateJob)).job
     assert request.price_kopecks == 0 and not request.free
 
 

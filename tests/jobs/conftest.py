@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from flows.catalog.validate import build_request_input
-from flows.jobs import GenerationRequest
+from flows.jobs.model import Job, hold_key
 from integrations.kie.client import RetryPolicy
 from integrations.kie.rate_limit import RateLimit
 from persistence import jobs, ledger, users
@@ -87,8 +87,8 @@ async def add_job(
     async with pool.acquire() as conn, conn.transaction():
         if price:
             await ledger.credit_topup(conn, chat_id, price, f"seed-{request_id}", "transfer")
-        await ledger.hold(conn, chat_id, price, ledger.hold_key(request_id, chat_id, model_id))
-        request = GenerationRequest(
+        await ledger.hold(conn, chat_id, price, hold_key(request_id, chat_id, model_id))
+        job = Job(
             request_id=request_id,
             user_id=chat_id,
             chat_id=chat_id,
@@ -96,10 +96,10 @@ async def add_job(
             input=request_input if request_input is not None else example_input(model_id),
             files=files or {},
             price_kopecks=price,
-            values=values if values is not None else dict(CATALOG.get(model_id).examples[0]),
+            wizard_values=values if values is not None else dict(CATALOG.get(model_id).examples[0]),
             free=free,
         )
-        await jobs.create(conn, request)
+        await jobs.create(conn, job)
     return request_id
 
 

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from flows.jobs.model import hold_key
 from persistence import ledger
 from sandbox.kie import Phase, Succeed
 from tests.e2e.harness import running_app
@@ -45,7 +46,7 @@ async def test_every_family_is_delivered_once_with_native_media_and_the_result_v
             assert views[0]["text"].startswith("✅ Готово") and request_id in views[0]["text"]
             labels = [b["text"] for r in views[0]["reply_markup"]["inline_keyboard"] for b in r]
             assert labels[:2] == ["🔁 Сделать ещё раз", "🧭 Другая модель"]
-            hold = await ledger.get_hold(db, ledger.hold_key(request_id, chat_id, model_id))
+            hold = await ledger.get_hold(db, hold_key(request_id, chat_id, model_id))
             assert hold.status == "captured", family
         # One task per job: nothing was created twice.
         assert len(kie.tasks) == len(FAMILY_MODELS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flows.catalog import load_policy, price_kopecks
 from flows.catalog.validate import build_request_input
+from flows.jobs.model import hold_key
 from persistence import ledger
 from sandbox.kie import Succeed
 from tests.e2e.harness import running_app
@@ -34,7 +35,7 @@ async def test_fewer_images_than_the_bound_give_the_difference_back(db, database
     two = price_kopecks(entry, {**values, "max_images": 2}, POLICY)
     assert (held, two) == (1900, 1000)  # 20 credits → 19 ₽ held; 10 credits → 9,50 → 10 ₽ for two
     assert row["state"] == "succeeded" and row["refunded_kopecks"] == held - two
-    hold = await ledger.get_hold(db, ledger.hold_key(request_id, 6100, MODEL))
+    hold = await ledger.get_hold(db, hold_key(request_id, 6100, MODEL))
     assert hold.status == "captured" and hold.amount == held
     balance = await ledger.balance(db, 6100)
     assert (balance.available, balance.held) == (held - two, 0)

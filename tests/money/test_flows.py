@@ -14,6 +14,7 @@ from flows.app import REGISTRY
 from flows.book import Book
 from flows.context import FlowContext
 from flows.incoming import AccountView, Incoming, MediaInput, PaymentInfo
+from flows.jobs.model import Job
 from flows.money import common as c
 from flows.money.effects import ApproveTopup, CreateTopup, PayStarsOrder, RejectTopup, SubmitTopup
 from flows.money.stars import stars_for
@@ -22,7 +23,7 @@ from flows.preload import Loaded
 from flows.screens import AnswerPreCheckout, EditScreen, SendFile, SendInvoice, SendScreen
 from flows.session import Session
 from flows.states import TopupFlow, WizardSnapshot
-from flows.views import JobView, OrderView, TopupView
+from flows.views import OrderView, TopupView
 from tests.flows.driver import CATALOG, POLICY, Driver, decide
 
 BALANCE, TOPUP, HISTORY, TOPUP_STARS, TOPUP_RESUME = (
@@ -221,8 +222,17 @@ def test_stars_pack_invoice_and_pre_checkout_checks():
 
 
 def test_history_reopens_results_by_file_id_or_says_they_are_gone():
-    job = JobView(
-        "R-7K2F9Q", 501, "google/imagen4-fast", 12_00, "succeeded", False, NOW, result_file_ids=("F1",)
+    job = Job(
+        request_id="R-7K2F9Q",
+        user_id=501,
+        chat_id=501,
+        model_id="google/imagen4-fast",
+        price_kopecks=12_00,
+        state="succeeded",
+        free=False,
+        created_at=NOW,
+        input={},
+        result_file_ids=["F1"],
     )
     chat = Chat(lookup=Loaded(jobs=(job,)))
     outcome = chat.tap(HISTORY)
@@ -232,10 +242,34 @@ def test_history_reopens_results_by_file_id_or_says_they_are_gone():
     files = [a for a in outcome.actions if isinstance(a, SendFile)]
     assert [(f.kind, f.file_id) for f in files] == [("photo", "F1")]
     assert buttons(outcome)["🔁 Сделать ещё раз"] == "r:R-7K2F9Q"
-    chat.lookup = Loaded(job=JobView("R-7K2F9Q", 501, "google/imagen4-fast", 12_00, "succeeded", False, NOW))
+    chat.lookup = Loaded(
+        job=Job(
+            request_id="R-7K2F9Q",
+            user_id=501,
+            chat_id=501,
+            model_id="google/imagen4-fast",
+            price_kopecks=12_00,
+            state="succeeded",
+            free=False,
+            created_at=NOW,
+            input={},
+        )
+    )
     assert "больше недоступен" in last_text(chat.tap("h:R-7K2F9Q"))
     # Another user's job is not shown.
-    chat.lookup = Loaded(job=JobView("R-7K2F9Q", 999, "google/imagen4-fast", 12_00, "succeeded", False, NOW))
+    chat.lookup = Loaded(
+        job=Job(
+            request_id="R-7K2F9Q",
+            user_id=999,
+            chat_id=999,
+            model_id="google/imagen4-fast",
+            price_kopecks=12_00,
+            state="succeeded",
+            free=False,
+            created_at=NOW,
+            input={},
+        )
+    )
     assert not [a for a in chat.tap("h:R-7K2F9Q").actions if isinstance(a, SendFile)]
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows.jobs import GenerationRequest
-from persistence import audit, ledger
+from flows.jobs.model import Job, hold_key
+from persistence import audit, jobs, ledger
 from tests.e2e.harness import ADMIN_ID, running_app
 from tests.money.helpers import Chat, admin_chat
 
@@ -70,7 +70,7 @@ async def test_stars_refund_refused_when_already_spent(db, database_url):
         payload, stars = await _buy_pack(user, 300)
         await user.pre_checkout(payload, stars)
         await user.paid(payload, stars, "charge-2")
-        await ledger.hold(db, 602, 50_00, ledger.hold_key("R-SPENT1", 602, "m"))
+        await ledger.hold(db, 602, 50_00, hold_key("R-SPENT1", 602, "m"))
         admin = admin_chat(client)
         await admin.say("/admin")
         await admin.tap("adm:u:602")
@@ -116,16 +116,18 @@ async def test_block_credit_and_job_refund_with_audit(db, database_url):
         ]
 
         # A paid job that failed to please: the admin refunds it once (captured → credit).
-        request = GenerationRequest("R-JB0001", 604, 604, "google/imagen4-fast", {}, {}, 50_00, {})
-        key = ledger.hold_key(request.request_id, 604, request.model_id)
-        await db.execute(
-            "INSERT INTO jobs (request_id, user_id, chat_id, model_id, input, wizard_values, price_kopecks)"
-            " VALUES ($1, 604, 604, $2, '{}', '{}', 5000)",
-            request.request_id,
-            request.model_id,
+        job = Job(
+            request_id="R-JB0001",
+            user_id=604,
+            chat_id=604,
+            model_id="google/imagen4-fast",
+            input={},
+            price_kopecks=50_00,
         )
-        await ledger.hold(db, 604, 50_00, key)
-        await ledger.capture(db, key)
+        async with db.acquire() as conn:
+            await jobs.create(conn, job)
+        await ledger.hold(db, 604, 50_00, job.hold_key)
+        await ledger.capture(db, job.hold_key)
         await admin.say("/admin")
         await admin.tap_label("🔎 Запрос")
         await admin.say("r-jb0001")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from flows.jobs.model import hold_key
 from persistence import audit, ledger
 from tests.e2e.harness import ADMIN_ID, running_app
 from tests.money.helpers import Chat, admin_chat, request_topup
@@ -43,7 +44,7 @@ async def test_worked_story_transfer_then_three_generations_one_failed(db, datab
             ("R-AAAAA2", 99_50, True),
             ("R-AAAAA3", 45_00, False),
         ):
-            key = ledger.hold_key(request_id, 501, "m")
+            key = hold_key(request_id, 501, "m")
             await ledger.hold(db, 501, price, key)
             await (ledger.capture if ok_run else ledger.release)(db, key)
         assert await ledger.balance(db, 501) == ledger.Balance(500_00 - 120_00 - 99_50, 0)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from flows.jobs.model import hold_key
 from persistence import free_tier, ledger
 from persistence.free_tier import free_left, give_back_free, take_free
 from persistence.ledger import Balance, UnknownUser
@@ -22,7 +23,7 @@ async def user(db):
 
 
 def key(n: int, user_id: int = USER) -> str:
-    return ledger.hold_key(f"R-FREE{n:02d}", user_id, "cheap/model")
+    return hold_key(f"R-FREE{n:02d}", user_id, "cheap/model")
 
 
 async def test_five_a_day_and_the_sixth_is_refused(db, user):

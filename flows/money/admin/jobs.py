@@ -7,6 +7,7 @@ import html
 import msgspec
 
 from flows.catalog.human import model_title
+from flows.jobs.model import Job
 from flows.money import common as c
 from flows.money.admin.common import LANG, home_row, panel
 from flows.money.admin.users import ask
@@ -16,14 +17,13 @@ from flows.payloads.money import AdminJobRefund, AdminUser
 from flows.routing.registry import Request
 from flows.screens import Button, Screen
 from flows.texts import t
-from flows.views import JobView
 
 
-def _refundable(job: JobView) -> bool:
-    return not job.refunded_by_admin and job.price_kopecks > 0 and job.hold_status in ("held", "captured")
+def _refundable(job: Job) -> bool:
+    return not job.refunded and job.price_kopecks > 0 and job.hold_status in ("held", "captured")
 
 
-def job_screen(job: JobView, *, notice: str | None = None) -> Screen:
+def job_screen(job: Job, *, notice: str | None = None) -> Screen:
     lines = [notice, ""] if notice else []
     lines.append(
         t(
@@ -40,7 +40,7 @@ def job_screen(job: JobView, *, notice: str | None = None) -> Screen:
             at=c.when(job.created_at),
         )
     )
-    if job.refunded_by_admin:
+    if job.refunded:
         key = "admin.job_refunded_auto" if job.refund_how == "undeliverable" else "admin.job_refunded"
         lines.append(t(LANG, key))
     buttons: list[tuple[Button, ...]] = []
@@ -69,7 +69,7 @@ def refund_job(req: Request) -> Outcome:
         )
     how = "released" if job.hold_status == "held" else "credited"
     shown = msgspec.structs.replace(
-        job, refunded_by_admin=True, hold_status="released" if how == "released" else job.hold_status
+        job, refund_how=how, hold_status="released" if how == "released" else job.hold_status
     )
     notice = t(LANG, "admin.job_refund_done", amount=c.rub(job.price_kopecks))
     outcome = show(req.event, panel(req.session), job_screen(shown, notice=notice))
