@@ -163,15 +163,27 @@ def is_receipt(media: MediaInput) -> bool:
     return media.kind == "document" and mime in RECEIPT_MIME_TYPES
 
 
+def _refused(req: Request, event: str) -> Outcome | None:
+    """The balance screen saying why, when the user's request (locked for this update) is not theirs or
+    the request chart no longer allows `event` from its status; None when it may go ahead."""
+    lang, code = req.event.lang, req.payload.code
+    request = req.loaded.topup
+    if request is None or request.user_id != req.event.user_id:
+        return show_balance(req, notice=t(lang, "money.request_unknown"))
+    if not REQUEST.allows(request.status, event):
+        notice = t(lang, "money.request_not_open", code=code, status=c.status_text(lang, request.status))
+        return show_balance(req, notice=notice)
+    return None
+
+
 def on_paid(req: Request) -> Outcome:
+    refused = _refused(req, "submit")
+    if refused is not None:
+        return refused
     event, lang = req.event, req.event.lang
     code = req.payload.code
     request = req.loaded.topup
-    if request is None or request.user_id != event.user_id:
-        return show_balance(req, notice=t(lang, "money.request_unknown"))
-    if not REQUEST.allows(request.status, "submit"):
-        notice = t(lang, "money.request_not_open", code=code, status=c.status_text(lang, request.status))
-        return show_balance(req, notice=notice)
+    assert request is not None
     flow = c.topup_flow(req.session)
     shot = flow.screenshot if flow.topup_id == code else None
     new_flow = TopupFlow(step=step_after("details", "paid"), resume=flow.resume)
@@ -227,14 +239,11 @@ def admin_alerts(
 
 
 def on_cancel(req: Request) -> Outcome:
+    refused = _refused(req, "cancel")
+    if refused is not None:
+        return refused
     event, lang = req.event, req.event.lang
     code = req.payload.code
-    request = req.loaded.topup
-    if request is None or request.user_id != event.user_id:
-        return show_balance(req, notice=t(lang, "money.request_unknown"))
-    if not REQUEST.allows(request.status, "cancel"):
-        notice = t(lang, "money.request_not_open", code=code, status=c.status_text(lang, request.status))
-        return show_balance(req, notice=notice)
     # The balance screen shows the request as gone right away (the effect commits with this reply).
     pending = tuple(p for p in req.loaded.pending if p.id != code)
     loaded = msgspec.structs.replace(req.loaded, pending=pending)
