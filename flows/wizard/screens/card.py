@@ -69,7 +69,7 @@ def _shortcut(entry: ModelEntry, ctx: FlowContext, lang: str) -> str | None:
     partner = catalog.get(partner_id) if partner_id else None
     if partner is not None and partner.enabled:
         return t(lang, "card.pair", image_title=html.escape(model_title(partner.id, lang)))
+    photo = takes_photo(entry)
     if description_field(entry, {}) is None:
-        return None
-    key = "card.shortcut_photo" if takes_photo(entry) else "card.shortcut_text"
-    return t(lang, key)
+        return t(lang, "card.shortcut_file") if photo else None
+    return t(lang, "card.shortcut_photo" if photo else "card.shortcut_text")
