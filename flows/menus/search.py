@@ -3,7 +3,7 @@
 
 The index is built once per catalog (flows/book.py keeps it); a query compares its words with the
 index's words, so answering costs a fraction of a millisecond and no I/O. Used by text typed at a
-menu (flows/menus/found.py) and by inline mode (`@bot kling`, flows/menus/inline.py).
+menu and by inline mode (`@bot kling`); flows/menus/found.py draws both answers.
 """
 
 from __future__ import annotations
