@@ -1,5 +1,5 @@
 """What flows build once and reuse across updates: wizard chart classes, one positioned machine per
-chart, and the models' price summaries.
+chart, the models' price summaries and the search index.
 
 Building a chart class takes milliseconds, a machine binds every callback, and a price summary walks
 every option combination, while a transition or a lookup is a fraction of that. The runtime makes
@@ -15,6 +15,7 @@ from statemachine import StateChart
 
 from flows.catalog.pricing import PriceSummary, PricingPolicy, price_summary
 from flows.catalog.types import ModelEntry
+from flows.menus.search import SearchIndex
 from flows.wizard.chart import WizardModel, build_chart, schema_hash
 
 
@@ -26,6 +27,8 @@ class Book:
         # schema hash and price summary per entry object (entries are immutable, live with the catalog).
         self._hashes: dict[int, tuple[ModelEntry, str]] = {}
         self._summaries: dict[tuple[int, int], tuple[ModelEntry, PricingPolicy, PriceSummary]] = {}
+        # The search index of the catalog it was built for (a new catalog builds a new one).
+        self._search: tuple[Any, SearchIndex] | None = None
 
     def entry_hash(self, entry: ModelEntry) -> str:
         cached = self._hashes.get(id(entry))
@@ -57,6 +60,12 @@ class Book:
         machine, model = cached
         model.entry, model.values, model.state = entry, values, state
         return machine, model
+
+    def search_index(self, catalog: Any) -> SearchIndex:
+        """Names, families and aliases of `catalog` to search in, built once per catalog (~20 ms)."""
+        if self._search is None or self._search[0] is not catalog:
+            self._search = (catalog, SearchIndex(catalog))
+        return self._search[1]
 
     def price_summary(self, entry: ModelEntry, policy: PricingPolicy) -> PriceSummary:
         cached = self._summaries.get((id(entry), id(policy)))

@@ -14,7 +14,16 @@ import msgspec
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 IncomingKind = Literal[
-    "command", "text", "callback", "media", "other", "blocked", "unblocked", "pre_checkout", "payment"
+    "command",
+    "text",
+    "callback",
+    "media",
+    "other",
+    "blocked",
+    "unblocked",
+    "pre_checkout",
+    "payment",
+    "inline",  # an inline query (`@bot kling` typed in any chat): `text` is the query
 ]
 
 
@@ -67,6 +76,8 @@ class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # For kind "other": what was sent (sticker, location, contact, …).
     other: str | None = None
     payment: PaymentInfo | None = None
+    # For kind "inline": the query to answer.
+    inline_query_id: str | None = None
     # When the update is decided (the runtime's clock; tests fix it).
     now: dt.datetime = EPOCH
     # Fresh Crockford base32 characters for the ids this update may create (see flows.ids).

@@ -3,8 +3,8 @@
 Flows are pure: a route's `needs(...)` names what the update needs (like aiogram-dialog's getters),
 the runtime loads exactly that in the update's transaction — locking the top-up request or Stars
 order the update acts on, so two admins tapping at once are decided one after the other — and the
-route's handler reads it from `Loaded`. The user's money and blocked flag come with every update
-(one statement), so they are always there.
+route's handler reads it from `Loaded`. The user's money, blocked flag and last models come
+with every update (one statement), so they are always there.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Needs(msgspec.Struct, frozen=True):
     user_ref: str | None = None  # "123456" or "@name": an admin's search
     job_id: str | None = None  # a request id (history item, repeat, cancel, admin search)
     album: str | None = None  # a media group: are more of its parts still waiting in the inbox?
+    popular: bool = False  # the models run most in the last 7 days (kept in the runtime's memory)
 
 
 NOTHING = Needs()
@@ -46,3 +47,7 @@ class Loaded(msgspec.Struct, frozen=True):
     user: UserView | None = None
     job: Job | None = None
     stats: AdminStats | None = None
+    # The user's last models, newest first (read with the user's row, so no extra round trip).
+    recent: tuple[str, ...] = ()
+    # Model ids by runs in the last 7 days, most first, all sections (when Needs.popular).
+    popular: tuple[str, ...] = ()

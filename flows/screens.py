@@ -38,6 +38,30 @@ class Screen(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return [b.text for row in self.buttons for b in row]
 
 
+def grid(
+    buttons: list[Button], *, widths: tuple[tuple[int, int], ...], measure: list[str] | None = None
+) -> list[tuple[Button, ...]]:
+    """Rows sized to the labels, in order: `widths` pairs (label length up to, buttons a row), the
+    first that fits a label says how much of a row it takes (longer labels take a whole row); a row
+    is filled while its buttons fit. `measure`: the labels to size by (without the mark of the
+    current value, so choosing another option does not reflow the keyboard)."""
+    row_units = 12  # divisible by 1, 2, 3 and 4 buttons a row
+    rows: list[tuple[Button, ...]] = []
+    current: list[Button] = []
+    used = 0
+    for button, label in zip(buttons, measure or [b.text for b in buttons], strict=True):
+        per_row = next((count for limit, count in widths if len(label) <= limit), 1)
+        cost = row_units // per_row
+        if current and used + cost > row_units:
+            rows.append(tuple(current))
+            current, used = [], 0
+        current.append(button)
+        used += cost
+    if current:
+        rows.append(tuple(current))
+    return rows
+
+
 # --- What the runtime must do after an update (stored with the update, sent after the commit) ---
 
 
@@ -94,6 +118,36 @@ class RefundStarPayment(msgspec.Struct, frozen=True, tag="refund_stars", forbid_
     charge_id: str
 
 
+# --- Inline mode (`@bot kling` in any chat, flows/menus/inline.py) ---
+
+
+class InlineArticle(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One result: a message the user can send to a chat, with a button that opens the bot at
+    `/start <start>` (the renderer knows the bot's username and makes the t.me link)."""
+
+    id: str
+    title: str
+    description: str
+    text: str  # HTML
+    button: str
+    start: str  # the deep-link parameter, e.g. "m-kling-2-6-text-to-video"
+
+
+class AnswerInlineQuery(msgspec.Struct, frozen=True, tag="inline", forbid_unknown_fields=True):
+    query_id: str
+    articles: tuple[InlineArticle, ...] = ()
+    cache_time: int = 300
+    # Answers depend on the user's language, so Telegram must not share them between users.
+    personal: bool = True
+
+
 Action = (
-    SendScreen | EditScreen | AnswerCallback | SendFile | SendInvoice | AnswerPreCheckout | RefundStarPayment
+    SendScreen
+    | EditScreen
+    | AnswerCallback
+    | SendFile
+    | SendInvoice
+    | AnswerPreCheckout
+    | RefundStarPayment
+    | AnswerInlineQuery
 )

@@ -27,6 +27,8 @@ class WizardSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True, ta
     request_id: str | None = None
     # (field, page) of a long option list the user paged through.
     enum_page: tuple[str, int] | None = None
+    # The album whose caption filled the description: when its last part arrives, the wizard moves on.
+    album_caption: str | None = None
 
 
 TopupStep = Literal["amount", "stars", "details", "sent"]

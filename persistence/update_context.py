@@ -83,6 +83,7 @@ async def load(
         row["is_active"],
         row["created"],
         row["blocked"],
+        tuple(row["recent_models"]),
     )
     return UpdateContext(
         user=user,

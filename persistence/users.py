@@ -21,6 +21,8 @@ class UserRow(msgspec.Struct, frozen=True):
     created: bool = False
     # Blocked by an admin (the money section tells such a user and refuses generations).
     blocked: bool = False
+    # The last models the user ran, newest first (kept by a trigger on jobs, migration 010).
+    recent_models: tuple[str, ...] = ()
 
 
 # xmax = 0 tells a fresh insert from an update of an existing row in an upsert.
@@ -34,7 +36,7 @@ SET username = EXCLUDED.username,
     last_seen_at = now(),
     language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
 RETURNING id, username, first_name, language, language_chosen, is_active, (xmax = 0) AS created,
-          blocked_at IS NOT NULL AS blocked
+          blocked_at IS NOT NULL AS blocked, recent_models
 """
 
 SET_LANGUAGE = "UPDATE users SET language = $2, language_chosen = true WHERE id = $1"
@@ -59,7 +61,7 @@ async def touch(
     row = await conn.fetchrow(
         UPSERT, user_id, username, first_name, language_from_telegram(telegram_language)
     )
-    return UserRow(**dict(row))
+    return UserRow(**{**dict(row), "recent_models": tuple(row["recent_models"])})
 
 
 async def set_language(conn: asyncpg.Connection | asyncpg.Pool, user_id: int, language: str) -> None:

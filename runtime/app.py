@@ -105,6 +105,11 @@ class TrtApp:
         )
         log.info("catalog %s: %d models, %d enabled", catalog.version, len(catalog), len(catalog.enabled()))
         processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
+        # Built here rather than on the first search (~20 ms), and kept out of the collector below.
+        ctx.book.search_index(catalog)
+        self._tasks.append(
+            asyncio.create_task(processor.preload.popular.run(self.pool), name="popular-models")
+        )
         self.worker = InboxWorker(
             self.pool,
             processor,
@@ -202,8 +207,9 @@ class TrtApp:
         if head.limited and head.user_id is not None:
             verdict = self.flood.admit(head.user_id)
             if verdict is not Verdict.PASS:
-                # Acknowledged, never stored: only the bucket remembers it.
-                if verdict is Verdict.DROP_AND_NOTIFY:
+                # Acknowledged, never stored: only the bucket remembers it. Typing in inline mode
+                # sends a query per keystroke; a dropped one just shows no new results.
+                if verdict is Verdict.DROP_AND_NOTIFY and head.kind != "inline_query":
                     self._slow_down(head)
                 return False
         created = await inbox.store(self.pool, head.update_id, head.chat_key, head.kind, raw_json)

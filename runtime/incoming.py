@@ -20,6 +20,8 @@ def actor_of(update: TgUpdate) -> TgUser | None:
         return update.my_chat_member.from_
     if update.pre_checkout_query is not None:
         return update.pre_checkout_query.from_
+    if update.inline_query is not None:
+        return update.inline_query.from_
     return None
 
 
@@ -61,6 +63,16 @@ def to_incoming(
         return Incoming(kind="pre_checkout", chat_id=user.id, payment=payment, **base)
     if update.message is not None:
         return _from_message(update.message, base)
+    if update.inline_query is not None:
+        query = update.inline_query
+        return Incoming(
+            kind="inline",
+            chat_id=user.id,
+            chat_type="inline",
+            text=query.query,
+            inline_query_id=query.id,
+            **base,
+        )
     return None
 
 

@@ -17,6 +17,7 @@ from flows.incoming import AccountView, Incoming
 from flows.preload import Loaded, Needs
 from flows.views import AdminStats, OperationView, OrderView, TopupView, UserView
 from persistence import inbox, jobs, ledger, topups, users
+from runtime.popular import PopularModels
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,12 @@ KieBalance = Callable[[], Awaitable[float]]
 
 
 class Preloader:
-    """Holds the one I/O handle the admin figures need (Kie's credit balance); the app sets it."""
+    """Holds the one I/O handle the admin figures need (Kie's credit balance; the app sets it) and the
+    popular models, counted every few minutes (runtime/popular.py) rather than per screen."""
 
-    def __init__(self, kie_balance: KieBalance | None = None) -> None:
+    def __init__(self, kie_balance: KieBalance | None = None, popular: PopularModels | None = None) -> None:
         self.kie_balance = kie_balance
+        self.popular = popular or PopularModels()
 
     async def load(
         self,
@@ -42,8 +45,11 @@ class Preloader:
         blocked: bool,
         chat_key: int,
         update_id: int,
+        recent: tuple[str, ...] = (),
     ) -> Loaded:
-        found: dict[str, Any] = {"account": account, "blocked": blocked}
+        found: dict[str, Any] = {"account": account, "blocked": blocked, "recent": recent}
+        if needs.popular:
+            found["popular"] = self.popular.ranking
         if needs.album:
             found["album_pending"] = await inbox.more_of_album_waiting(conn, chat_key, update_id, needs.album)
         if needs.topup_id:

@@ -153,6 +153,7 @@ class UpdateProcessor:
                 matched.needs,
                 account=account,
                 blocked=context.blocked,
+                recent=context.user.recent_models,
                 chat_key=row.chat_key,
                 update_id=row.update_id,
             )

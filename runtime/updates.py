@@ -74,6 +74,13 @@ class TgPreCheckoutQuery(msgspec.Struct, frozen=True):
     invoice_payload: str
 
 
+class TgInlineQuery(msgspec.Struct, frozen=True):
+    id: str
+    from_: TgUser = msgspec.field(name="from")
+    query: str = ""
+    offset: str = ""
+
+
 class TgChatMemberStatus(msgspec.Struct, frozen=True):
     status: str
 
@@ -90,10 +97,11 @@ class TgUpdate(msgspec.Struct, frozen=True):
     callback_query: TgCallbackQuery | None = None
     pre_checkout_query: TgPreCheckoutQuery | None = None
     my_chat_member: TgMyChatMember | None = None
+    inline_query: TgInlineQuery | None = None
 
 
 # The update kinds TRT handles; also what setWebhook/getUpdates ask Telegram for.
-ALLOWED_UPDATES = ("message", "callback_query", "pre_checkout_query", "my_chat_member")
+ALLOWED_UPDATES = ("message", "callback_query", "pre_checkout_query", "my_chat_member", "inline_query")
 
 _decode_update = msgspec.json.Decoder(TgUpdate).decode
 
@@ -150,6 +158,18 @@ def head_of(update: TgUpdate) -> UpdateHead | None:
         return UpdateHead(update.update_id, "pre_checkout_query", update.pre_checkout_query.from_.id)
     if update.my_chat_member is not None:
         return UpdateHead(update.update_id, "my_chat_member", update.my_chat_member.chat.id)
+    if update.inline_query is not None:
+        # Ordered with the user's private chat (its key is the user's id): an inline query reads the
+        # user's language and nothing else, and never changes the chat's state.
+        sender = update.inline_query.from_
+        return UpdateHead(
+            update.update_id,
+            "inline_query",
+            sender.id,
+            user_id=sender.id,
+            limited=True,
+            language_code=sender.language_code,
+        )
     return None
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "make_callback_update",
     "make_channel_post_update",
     "make_edited_message_update",
+    "make_inline_query_update",
     "make_message_update",
     "make_my_chat_member_update",
     "make_pre_checkout_update",
@@ -789,6 +790,30 @@ def make_channel_post_update(
     return {"update_id": update_id, "channel_post": post}
 
 
+def make_inline_query_update(
+    update_id: int,
+    user_id: int,
+    query: str,
+    *,
+    offset: str = "",
+    username: str | None = None,
+    language_code: str | None = "ru",
+    chat_type: str | None = "private",
+    query_id: str | None = None,
+) -> dict[str, Any]:
+    """An ``inline_query`` update: the user typed ``@bot <query>`` in some chat (``chat_type``: the
+    kind of chat it was typed in, as Telegram reports it; None when unknown)."""
+    inline: dict[str, Any] = {
+        "id": query_id or f"{5_000_000_000_000_000_000 + update_id}",
+        "from": _user(user_id, username, language_code),
+        "query": query,
+        "offset": offset,
+    }
+    if chat_type is not None:
+        inline["chat_type"] = chat_type
+    return {"update_id": update_id, "inline_query": inline}
+
+
 # --------------------------------------------------------------------------------------------------------
 # The server
 
@@ -905,6 +930,7 @@ class FakeTelegram:
         self._failures: dict[str, deque[_Failure]] = {}
         self.blocked_chats: set[int | str] = set()
         self.drafts: dict[int | str, dict[str, Any]] = {}  # the latest sendMessageDraft per chat
+        self._answered_inline: set[str] = set()  # inline query ids answered (each only once)
         self.webhook_url = ""
         self.webhook_secret: str | None = None
         self.allowed_updates: list[str] | None = None
@@ -1488,7 +1514,7 @@ class FakeTelegram:
             **self.bot_user,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -1657,6 +1683,52 @@ class FakeTelegram:
             raise _bad("QUERY_ID_INVALID")
         if len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER_LENGTH:
             raise _bad("MESSAGE_TOO_LONG")
+        return True
+
+    # ---- inline mode ----
+
+    def _api_answerInlineQuery(self, params: dict[str, Any]) -> bool:
+        """Checks what Telegram checks of an answer; the results stay readable in the call log."""
+        query_id = str(params.get("inline_query_id") or "")
+        if not query_id:
+            raise _bad("QUERY_ID_INVALID")
+        answered = self._answered_inline
+        if query_id in answered:
+            raise _bad("query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results")
+        if not isinstance(results, list):
+            raise _bad("can't parse inline query results JSON object")
+        if len(results) > 50:
+            raise _bad("RESULTS_TOO_MUCH")
+        seen: set[str] = set()
+        for result in results:
+            if not isinstance(result, dict) or result.get("type") != "article":
+                raise _bad("RESULT_TYPE_INVALID")  # only articles are emulated
+            result_id = str(result.get("id") or "")
+            if not 1 <= len(result_id.encode()) <= 64:
+                raise _bad("RESULT_ID_INVALID")
+            if result_id in seen:
+                raise _bad("RESULT_ID_DUPLICATE")
+            seen.add(result_id)
+            if not result.get("title"):
+                raise _bad("RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content")
+            if not isinstance(content, dict) or "message_text" not in content:
+                raise _bad("MESSAGE_EMPTY")
+            text, _ = _format_text(
+                content["message_text"], content.get("parse_mode"), content.get("entities")
+            )
+            if not text:
+                raise _bad("MESSAGE_EMPTY")
+            if _utf16_len(text) > MAX_TEXT_LENGTH:
+                raise _bad("MESSAGE_TOO_LONG")
+            markup = self._check_markup({"reply_markup": result.get("reply_markup")})
+            for row in (markup or {}).get("inline_keyboard", []):
+                for button in row:
+                    url = button.get("url")
+                    if url is not None and not re.match(r"^(https?|tg)://\S+$", str(url)):
+                        raise _bad("BUTTON_URL_INVALID")
+        answered.add(query_id)
         return True
 
     def _api_answerPreCheckoutQuery(self, params: dict[str, Any]) -> bool:

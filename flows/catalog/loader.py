@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from flows.catalog.families import FAMILIES_FILE, NO_FAMILIES, Families, load_families
 from flows.catalog.invariants import check_entry
 from flows.catalog.problems import CatalogError
 from flows.catalog.text import NO_TEXT, TextCatalog, load_text_models
@@ -33,10 +34,17 @@ _decoder = msgspec.json.Decoder(list[ModelEntry])
 class Catalog:
     """All entries, indexed. Immutable once loaded."""
 
-    def __init__(self, entries: tuple[ModelEntry, ...], version: str, text: TextCatalog = NO_TEXT) -> None:
+    def __init__(
+        self,
+        entries: tuple[ModelEntry, ...],
+        version: str,
+        text: TextCatalog = NO_TEXT,
+        families: Families = NO_FAMILIES,
+    ) -> None:
         self.entries = entries
         self.version = version
         self.text = text  # the chat models (💬 Тексты), apart from the task models
+        self.families = families  # how the sections group the models (data/families.json)
         self._by_id = {e.id: e for e in entries}
         self._by_slug = {e.slug: e for e in entries}
         # Menus ask for these on every screen: sort once (copies are handed out, so callers can't
@@ -115,7 +123,14 @@ def load_catalog(data_dir: Path | str | None = None) -> Catalog:
             seen_slugs[entry.slug] = entry.id
             entries.append(entry)
     version = hashlib.sha256(msgspec.json.encode(entries, order="deterministic")).hexdigest()[:12]
-    return Catalog(tuple(entries), version, load_text_models(directory, seen_slugs))
+    families_path = directory / FAMILIES_FILE
+    # A directory without the file (a test's own catalog) shows the flat per-section lists.
+    families = (
+        load_families(families_path.read_bytes(), _shown(families_path), {e.id: e for e in entries})
+        if families_path.exists()
+        else NO_FAMILIES
+    )
+    return Catalog(tuple(entries), version, load_text_models(directory, seen_slugs), families)
 
 
 def _shown(path: Path) -> str:

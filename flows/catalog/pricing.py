@@ -334,7 +334,11 @@ def format_rub(kopecks: int) -> str:
     return f"{whole} ₽" if not rest else f"{whole},{rest:02d} ₽"
 
 
-def card_price_text(summary: PriceSummary) -> str:
-    """ "12 ₽" for a fixed price, "от 12 ₽" when options change it (the lead owns the final wording)."""
-    text = format_rub(summary.min_kopecks)
-    return f"от {text}" if summary.varies else text
+def card_price_text(summary: PriceSummary, lang: str = "ru") -> str:
+    """ "12 ₽" for a fixed price, "от 12 ₽" ("from 12 ₽") when options change it."""
+    return from_price(summary.min_kopecks, lang) if summary.varies else format_rub(summary.min_kopecks)
+
+
+def from_price(kopecks: int, lang: str = "ru") -> str:
+    """The lowest of several prices: "от 12 ₽" / "from 12 ₽"."""
+    return f"{'from' if lang == 'en' else 'от'} {format_rub(kopecks)}"

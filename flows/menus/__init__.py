@@ -1,2 +1,3 @@
-"""The menus: main menu, help, support, settings, the catalog's lists, deep links, and the answers
-for anything unexpected (hints, stale buttons, groups)."""
+"""The menus: main menu (with the user's recent models), help, support, settings, the catalog's
+sections, families and lists, search and inline answers, deep links, and the answers for anything
+unexpected (hints, stale buttons, groups)."""

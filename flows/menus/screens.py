@@ -3,30 +3,57 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
+from flows.catalog.human import model_title
 from flows.context import FlowContext
 from flows.menus import browse
 from flows.payloads.menus import ChooseLanguage, OpenFree, OpenHelp, OpenMenu, OpenSettings, OpenSupport
 from flows.payloads.money import OpenBalance, OpenHistory
-from flows.screens import Button, Screen
+from flows.payloads.wizard import OpenCard
+from flows.screens import Button, Screen, grid
 from flows.texts import t
 
 MENU = OpenMenu().data()
 SUPPORT = OpenSupport().data()
+MAX_RECENT = 3
+# (longest label, buttons per row) for the recent models' row(s).
+RECENT_GRID = ((16, 3), (26, 2))
 
 
 def back_to_menu_row(lang: str) -> tuple[Button, ...]:
     return (Button(t(lang, "menu.back_to_menu"), data=MENU),)
 
 
-def main_menu(lang: str, ctx: FlowContext | None = None, *, notice: str | None = None) -> Screen:
-    """Categories that have models, the free section, then help, settings and support.
-    Only sections that work are shown."""
+def recent_buttons(recent: Sequence[str], lang: str, ctx: FlowContext) -> list[Button]:
+    """The user's last models that still run, newest first, one tap to their card."""
+    catalog = ctx.catalog
+    buttons = []
+    for model_id in recent:
+        entry = catalog.get(model_id) if catalog is not None else None
+        if entry is not None and entry.enabled:
+            title = model_title(entry.id, lang)
+            buttons.append(Button(t(lang, "menu.recent", title=title), data=OpenCard(entry.slug).data()))
+        if len(buttons) == MAX_RECENT:
+            break
+    return buttons
+
+
+def main_menu(
+    lang: str,
+    ctx: FlowContext | None = None,
+    *,
+    notice: str | None = None,
+    recent: Sequence[str] = (),
+) -> Screen:
+    """The user's last models, then categories that have models, the free section, then help,
+    settings and support. Only sections that work are shown."""
     text = t(lang, "menu.title")
     if notice:
         text = f"{notice}\n\n{text}"
     rows: list[tuple[Button, ...]] = []
     if ctx is not None:
+        rows += grid(recent_buttons(recent, lang, ctx), widths=RECENT_GRID)
         categories = [
             Button(t(lang, key), data=browse.category_data(kind))
             for kind, key in browse.available_categories(ctx)

@@ -44,4 +44,37 @@ class OpenFree(Payload, frozen=True):
     page: Page = 0
 
 
-PAYLOADS = (OpenMenu, OpenHelp, OpenSupport, OpenSettings, ChooseLanguage, OpenCategory, OpenFree)
+class OpenFamily(Payload, frozen=True):
+    """A family's versions and modes (flows/catalog/data/families.json names the families)."""
+
+    prefix = "fam"
+    family: Annotated[str, Meta(min_length=1, max_length=24, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class OpenPopular(Payload, frozen=True):
+    """⭐ Популярное of a section."""
+
+    prefix = "pop"
+    kind: Category
+
+
+class OpenModelList(Payload, frozen=True):
+    """The flat per-model list of a section (reachable from the section and family screens)."""
+
+    prefix = "list"
+    kind: Category
+    page: Page = 0
+
+
+PAYLOADS = (
+    OpenMenu,
+    OpenHelp,
+    OpenSupport,
+    OpenSettings,
+    ChooseLanguage,
+    OpenCategory,
+    OpenFree,
+    OpenFamily,
+    OpenPopular,
+    OpenModelList,
+)

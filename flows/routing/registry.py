@@ -75,6 +75,7 @@ EventKind = Literal[
     "stale",  # callback data no route declares, or a button that no longer applies
     "unknown_command",
     "unexpected",  # a message where nothing is expected
+    "inline",  # an inline query (`@bot kling` in any chat)
 ]
 
 
@@ -187,6 +188,8 @@ class Registry:
             return self._events["payment"], None
         if kind == "pre_checkout":
             return self._events["pre_checkout"], None
+        if kind == "inline":
+            return self._events["inline"], None
         if event.chat_type != "private":
             return self._events["group"], None
         if kind == "callback":

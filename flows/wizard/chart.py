@@ -29,7 +29,17 @@ import msgspec
 from statemachine import StateChart
 from statemachine.io.class_factory import create_machine_class_from_definition
 
-from flows.catalog.types import BooleanField, EnumField, FileListField, HideWhen, ModelEntry
+from flows.catalog.types import (
+    FILE_KINDS,
+    AtLeastOne,
+    BooleanField,
+    EnumField,
+    FileListField,
+    HideWhen,
+    ModelEntry,
+    RequireWhen,
+    TextField,
+)
 from flows.catalog.validate import field_default, hidden_fields, is_set, required_fields
 
 CARD = "card"
@@ -78,11 +88,48 @@ def schema_hash(entry: ModelEntry) -> str:
 
 
 def ask_order(entry: ModelEntry) -> list[str]:
-    """The fields asked step by step: required first, then optional non-advanced ones."""
+    """The fields asked step by step, in the order people think (derived from field kinds, no
+    per-model order): switches other steps depend on, then the subject — the files to work on —,
+    then the description (text fields), then the options; within each group required fields first.
+    Technical (advanced) fields are not asked."""
     props = entry.schema.properties
     required = [name for name in props if name in entry.schema.required]
     rest = [name for name, field in props.items() if name not in entry.schema.required and not field.advanced]
-    return required + rest
+    switches = _switches(entry)
+    subject = _subject_files(entry)
+
+    def group(name: str) -> int:
+        if name in switches:
+            return 0
+        if name in subject:
+            return 1
+        return 2 if isinstance(props[name], TextField) else 3
+
+    return sorted(required + rest, key=group)  # stable: schema order within a group
+
+
+def _switches(entry: ModelEntry) -> set[str]:
+    """Option fields that decide whether other fields are asked or required (Suno's custom mode):
+    asked before the fields they govern."""
+    props = entry.schema.properties
+    return {
+        name
+        for rule in entry.schema.rules
+        if isinstance(rule, HideWhen | RequireWhen)
+        for name in rule.when
+        if name in props and not isinstance(props[name], FILE_KINDS)
+    }
+
+
+def _subject_files(entry: ModelEntry) -> set[str]:
+    """The files the model works on: required file fields, and file fields of which at least one is
+    needed when no text can stand in for them (a first frame or a clip to continue)."""
+    props = entry.schema.properties
+    subject = {name for name in entry.schema.required if isinstance(props.get(name), FILE_KINDS)}
+    for rule in entry.schema.rules:
+        if isinstance(rule, AtLeastOne) and not any(isinstance(props.get(f), TextField) for f in rule.fields):
+            subject |= {f for f in rule.fields if isinstance(props.get(f), FILE_KINDS)}
+    return subject
 
 
 def advanced_order(entry: ModelEntry) -> list[str]:

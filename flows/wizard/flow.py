@@ -15,7 +15,7 @@ from flows.catalog.types import BooleanField, EnumField, ModelEntry
 from flows.catalog.validate import build_request_input
 from flows.files import FileRef, telegram_file_id
 from flows.jobs.model import CreateJob, Job
-from flows.menus import browse
+from flows.menus import browse, sections
 from flows.menus.screens import main_menu, place_screen
 from flows.outcome import Outcome, show
 from flows.payloads.wizard import WizardButton
@@ -181,12 +181,18 @@ class WizardFlow:
 
 def _cancelled(req: Request, entry: ModelEntry, snap: WizardSnapshot, event: str) -> Outcome:
     lang = req.event.lang
-    screen = main_menu(lang, req.ctx, notice=t(lang, "cancel.done"))
+    screen = main_menu(lang, req.ctx, notice=t(lang, "cancel.done"), recent=req.loaded.recent)
     return show(req.event, leave(req.session, "menu", snap.version), screen)
 
 
 def _closed(req: Request, entry: ModelEntry, snap: WizardSnapshot, event: str) -> Outcome:
-    screen = browse.category_screen(entry.type, 0, req.event.lang, req.ctx)
+    """Back from the card: the model's family (its other versions), else its section's list."""
+    lang, ctx = req.event.lang, req.ctx
+    family = ctx.catalog.families.of_model(entry.id) if ctx.catalog is not None else None
+    if family is not None and sections.shown_versions(family, ctx):
+        screen = sections.family_screen(family, lang, ctx)
+    else:
+        screen = browse.model_list_screen(entry.type, 0, lang, ctx)
     return show(req.event, leave(req.session, "browse", snap.version), screen)
 
 

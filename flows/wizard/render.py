@@ -86,7 +86,7 @@ def _step(req: Request, entry: ModelEntry, snap: WizardSnapshot, view: ChartView
     lang = req.event.lang
     field = chart.field_of(snap.state)
     assert field is not None
-    return step_screen(entry, localized(snap, lang), field, lang, view.enabled)
+    return step_screen(entry, localized(snap, lang), field, lang, view.enabled, note=note)
 
 
 def _review(

@@ -20,6 +20,7 @@ _JSON = {"Content-Type": "application/json"}
 # The Bot API methods TRT calls.
 USED_METHODS = (
     methods.AnswerCallbackQuery,
+    methods.AnswerInlineQuery,
     methods.AnswerPreCheckoutQuery,
     methods.DeleteMessage,
     methods.DeleteWebhook,

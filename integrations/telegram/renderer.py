@@ -16,12 +16,19 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, LabeledPrice
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LabeledPrice,
+)
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from flows.screens import (
     Action,
     AnswerCallback,
+    AnswerInlineQuery,
     AnswerPreCheckout,
     EditScreen,
     RefundStarPayment,
@@ -120,6 +127,9 @@ class TelegramRenderer:
             case SendFile() | SendInvoice() | AnswerPreCheckout() | RefundStarPayment():
                 await self._payments_and_files(action)
                 return None
+            case AnswerInlineQuery():
+                await self._answer_inline(action)
+                return None
         raise TypeError(f"unknown action {type(action).__name__}")
 
     async def _answer(self, action: AnswerCallback) -> None:
@@ -133,6 +143,39 @@ class TelegramRenderer:
         except RejectedByTelegram as exc:
             # "query is too old": the user already saw the spinner stop; the screen still updates.
             log.info("callback answer skipped: %s", exc)
+
+    async def _answer_inline(self, action: AnswerInlineQuery) -> None:
+        """Inline mode: each article's button opens the bot at `/start <start>` (a t.me link, which
+        needs the bot's username: asked once, aiogram keeps it)."""
+        me = await call(self.bot.me, what="getMe")
+        results = [
+            InlineQueryResultArticle(
+                id=article.id,
+                title=article.title,
+                description=article.description,
+                input_message_content=InputTextMessageContent(message_text=article.text, parse_mode="HTML"),
+                reply_markup=InlineKeyboardMarkup(
+                    inline_keyboard=[
+                        [
+                            InlineKeyboardButton(
+                                text=article.button, url=f"https://t.me/{me.username}?start={article.start}"
+                            )
+                        ]
+                    ]
+                ),
+            )
+            for article in action.articles
+        ]
+        try:
+            await call(
+                lambda: self.bot.answer_inline_query(
+                    action.query_id, results, cache_time=action.cache_time, is_personal=action.personal
+                ),
+                what="answerInlineQuery",
+            )
+        except RejectedByTelegram as exc:
+            # "query is too old": the user typed on; a newer query gets its own answer.
+            log.info("inline answer skipped: %s", exc)
 
     async def _send(self, chat_id: int, screen: Screen) -> int:
         message = await call(

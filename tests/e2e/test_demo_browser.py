@@ -1,6 +1,6 @@
 """`trt demo` in a real browser: headless Debian Chromium driven by Playwright (the system browser;
 nothing is downloaded). The story a newcomer clicks through, with a screenshot of every main screen:
-/start → a model → a wrong input and its hint → prompt → confirm → the picture; then a top-up by
+/start → a section's family → a model → prompt → a wrong input and its hint → confirm → the picture; then a top-up by
 transfer approved in the operator's pane.
 
 Screenshots go to a temporary folder; `scripts/screenshots.sh` runs this test with
@@ -112,22 +112,25 @@ async def test_a_newcomer_generates_a_picture_and_tops_up_in_the_browser(
         await expect(button(user, "🎨 Изображения")).to_be_visible()
         await shots(page, "02-main-menu")
 
+        # A section lists families; a family its versions (the free Nano Banana first).
         await button(user, "🎨 Изображения").click()
-        await button(user, "Nano Banana · 🆓").click()
+        await button(user, "Nano Banana").click()
+        await button(user, "Nano Banana · ✍️/📷 · 🆓").click()
         await expect(button(user, "🚀 Запустить")).to_be_visible()
         await shots(page, "03-model-card")
 
         await button(user, "🚀 Запустить").click()
         await expect(user.locator(".bubble", has_text="шаг 1 из 2").last).to_be_visible()
-        # A wrong input: a photo where the prompt (text) is wanted gets its hint, and nothing is lost.
+        await user.locator("textarea.input").fill("Рыжий кот в скафандре над Луной, акварель")
+        await user.locator("textarea.input").press("Enter")
+        await expect(user.locator(".bubble", has_text="шаг 2 из 2").last).to_be_visible()
+        # A wrong input: a photo where an option is to be picked gets its hint, and nothing is lost.
         await user.locator("input.file-input").set_input_files(
             files=[{"name": "cat.png", "mimeType": "image/png", "buffer": _png()}]
         )
-        await expect(user.locator(".bubble", has_text="Здесь нужен текст").last).to_be_visible()
+        await expect(user.locator(".bubble", has_text="Выберите вариант кнопкой ниже").last).to_be_visible()
         await shots(page, "04-wrong-input-hint")
 
-        await user.locator("textarea.input").fill("Рыжий кот в скафандре над Луной, акварель")
-        await user.locator("textarea.input").press("Enter")
         await button(user, "16:9").click()
         await expect(button(user, "✅ Запустить")).to_be_visible()
         await shots(page, "05-confirm")

@@ -155,8 +155,35 @@ class Driver:
             message_id=message_id if message_id is not None else self.session.control_message_id,
         )
 
-    def media(self, kind: str = "photo", *, file_id: str = "F1", size: int = 100_000, **kw: Any) -> View:
-        return self._handle(kind="media", media=MediaInput(kind=kind, file_id=file_id, file_size=size, **kw))
+    def media(
+        self,
+        kind: str = "photo",
+        *,
+        file_id: str = "F1",
+        size: int = 100_000,
+        caption: str | None = None,
+        **kw: Any,
+    ) -> View:
+        return self._handle(
+            kind="media", media=MediaInput(kind=kind, file_id=file_id, file_size=size, **kw), text=caption
+        )
+
+    def inline(self, query: str, query_id: str = "iq-1") -> Outcome:
+        """`@bot <query>` typed in some chat: no screen, one answer (the last outcome's action)."""
+        incoming = Incoming(
+            kind="inline",
+            chat_id=self.chat_id,
+            user_id=self.chat_id,
+            lang=self.lang,
+            chat_type="inline",
+            text=query,
+            inline_query_id=query_id,
+            entropy=self.entropy,
+        )
+        outcome = decide(incoming, self.session, self.ctx, self.loaded, self.account)
+        self.outcomes.append(outcome)
+        self.session = outcome.session
+        return outcome
 
     def other(self, what: str = "sticker") -> View:
         return self._handle(kind="other", other=what)

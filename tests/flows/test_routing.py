@@ -42,6 +42,7 @@ def _matching(pattern: str | None, length: int) -> str:
         r"^S-[0-9A-HJKMNP-TV-Z]{6}$": "S-4K7Q2M",
         r"^[A-Za-z0-9_-]+$": "a" * length,
         r"^[0-9a-z]+$": "z" * length,
+        r"^[a-z0-9][a-z0-9-]*$": "f" * length,
     }
     return samples[pattern or ""]
 

@@ -19,9 +19,12 @@ from flows.payloads.jobs import Repeat
 from flows.payloads.menus import (
     ChooseLanguage,
     OpenCategory,
+    OpenFamily,
     OpenFree,
     OpenHelp,
     OpenMenu,
+    OpenModelList,
+    OpenPopular,
     OpenSettings,
     OpenSupport,
 )
@@ -78,6 +81,10 @@ MENU_ROUTES: dict[str, tuple[str, Any, Loaded]] = {
     "choose_language": ("tap", ChooseLanguage("en"), Loaded()),
     "open_category": ("tap", OpenCategory("video", 1), Loaded()),
     "open_free": ("tap", OpenFree(0), Loaded()),
+    "open_family": ("tap", OpenFamily("kling"), Loaded()),
+    "open_popular": ("tap", OpenPopular("video"), Loaded(popular=("veo3_fast", "z-image"))),
+    "open_list": ("tap", OpenModelList("image", 1), Loaded()),
+    "search": ("text", "клинг", Loaded()),
     "open_card": ("tap", OpenCard("z-image"), Loaded()),
     "deep_link": ("command", "/start m-z-image", Loaded()),
     "open_balance": ("tap", OpenBalance(), Loaded()),
@@ -106,6 +113,8 @@ def test_every_menus_transition_is_taken_by_its_route(route):
     driver.loaded = loaded
     if kind in ("command", "admin"):
         driver.command(value)
+    elif kind == "text":
+        driver.text(value)
     else:
         driver.tap(value.data())
     assert driver.session.place == REGISTRY.menus.lead("menu", route.name) == route.target

@@ -149,10 +149,12 @@ def test_back_keeps_values_and_cancel_returns_to_menu():
     assert d.snapshot is None and "Отменено" in d.view.text
 
 
-def test_back_from_card_goes_to_the_models_list():
+def test_back_from_card_goes_to_the_models_family_and_on_to_the_list():
     d = Driver()
-    d.command(f"/start m-{CATALOG.get('z-image').slug}")
+    d.command(f"/start m-{CATALOG.get('kling-2.6/image-to-video').slug}")
     d.press("⬅️")
+    assert d.view.text.startswith("<b>Kling</b>") and d.session.place == "browse"
+    d.press("📋")
     assert "Выберите модель" in d.view.text
 
 

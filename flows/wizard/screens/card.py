@@ -14,6 +14,7 @@ from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
 from flows.wizard.screens.common import wdata
+from flows.wizard.subject import description_field, takes_photo
 
 
 def card_screen(
@@ -33,7 +34,7 @@ def card_screen(
     description = model_description(entry.id, lang)
     if description:
         parts.append(html.escape(description))
-    price = card_price_text(ctx.book.price_summary(entry, ctx.policy))
+    price = card_price_text(ctx.book.price_summary(entry, ctx.policy), lang)
     parts.append(t(lang, "card.price", price=price))
     if entry.free and ctx.policy is not None and ctx.policy.free_daily_quota > 0:
         if account is not None:
@@ -46,6 +47,9 @@ def card_screen(
     steps = len(chart.ask_order(entry))
     if steps:
         parts.append(t(lang, "card.steps", count=steps))
+    shortcut = _shortcut(entry, ctx, lang)
+    if shortcut:
+        parts.append(shortcut)
     rows: list[tuple[Button, ...]] = []
     if "next" in enabled:
         rows.append((Button(t(lang, "card.launch"), data=wdata(snap, "next")),))
@@ -56,3 +60,16 @@ def card_screen(
         )
     )
     return Screen(text="\n\n".join(parts), buttons=tuple(rows))
+
+
+def _shortcut(entry: ModelEntry, ctx: FlowContext, lang: str) -> str | None:
+    """What may be sent on the card instead of tapping through (flows/wizard/photo_first.py)."""
+    catalog = ctx.catalog
+    partner_id = catalog.families.image_variant(entry.id) if catalog is not None else None
+    partner = catalog.get(partner_id) if partner_id else None
+    if partner is not None and partner.enabled:
+        return t(lang, "card.pair", image_title=html.escape(model_title(partner.id, lang)))
+    photo = takes_photo(entry)
+    if description_field(entry, {}) is None:
+        return t(lang, "card.shortcut_file") if photo else None
+    return t(lang, "card.shortcut_photo" if photo else "card.shortcut_text")

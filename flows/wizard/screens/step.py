@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from flows.catalog.human import enum_label, field_hint, field_label, model_example, model_title
@@ -20,7 +21,7 @@ from flows.catalog.types import (
     UrlField,
 )
 from flows.catalog.validate import field_default, is_set, required_fields
-from flows.screens import Button, Screen
+from flows.screens import Button, Screen, grid
 from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
@@ -84,7 +85,13 @@ def _example_value(entry: ModelEntry, name: str, lang: str) -> str | None:
 
 
 def step_screen(
-    entry: ModelEntry, snap: WizardSnapshot, name: str, lang: str, enabled: frozenset[str]
+    entry: ModelEntry,
+    snap: WizardSnapshot,
+    name: str,
+    lang: str,
+    enabled: frozenset[str],
+    *,
+    note: str | None = None,
 ) -> Screen:
     spec = entry.schema.properties[name]
     title = html.escape(model_title(entry.id, lang))
@@ -98,6 +105,8 @@ def step_screen(
     problem = error_line(snap, lang)
     if problem:
         lines += [problem, ""]
+    elif note:
+        lines += [note, ""]
     tag = t(lang, "step.required") if required else t(lang, "step.optional")
     lines.append(f"<b>{html.escape(field_label(name, lang))}</b> · {tag}")
     hint = field_hint(name, lang)
@@ -141,6 +150,19 @@ def step_screen(
     return Screen(text="\n".join(lines), buttons=tuple(rows))
 
 
+# (label length up to, buttons a row): ratios and resolutions 4 a row, words 3 or 2, phrases 1.
+OPTION_GRID = ((5, 4), (9, 3), (18, 2))
+_RATIO_LABEL = re.compile(r"^(\d+:\d+) · ")
+
+
+def option_label(name: str, value: Any, lang: str) -> str:
+    """An option's button: a frame ratio reads as the ratio alone ("16:9"; the step's hint and the
+    confirm step say what it means), anything else as its full label."""
+    label = enum_label(name, value, lang)
+    ratio = _RATIO_LABEL.match(label)
+    return ratio.group(1) if ratio else label
+
+
 def enum_page_of(snap: WizardSnapshot, name: str, spec: EnumField) -> int:
     """The page shown: the one the user turned to, else the one holding the current value."""
     if snap.enum_page is not None and snap.enum_page[0] == name:
@@ -164,9 +186,7 @@ def _enum_rows(
     page = min(max(enum_page_of(snap, name, spec), 0), pages - 1)
     first = page * ENUM_PAGE
     shown = [(i, v) for i, v in list(enumerate(spec.values))[first : first + ENUM_PAGE] if i not in hidden]
-    labels = [enum_label(name, value, lang) for _, value in shown]
-    longest = max(len(label) for label in labels)
-    per_row = 3 if longest <= 8 else 2 if longest <= 16 else 1
+    labels = [option_label(name, value, lang) for _, value in shown]
     buttons = [
         Button(
             ("• " if current is not None and str(value) == str(current) else "") + label,
@@ -174,7 +194,7 @@ def _enum_rows(
         )
         for (index, value), label in zip(shown, labels, strict=True)
     ]
-    rows = [tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+    rows = grid(buttons, widths=OPTION_GRID, measure=labels)
     if pages > 1 and "page" in enabled:
         turn = []
         if page > 0:
