@@ -4,6 +4,8 @@ features (the wizard's top-up exit, a stale button's redraw of the current scree
 
 from __future__ import annotations
 
+from flows.chat import navigation as chat_navigation
+from flows.chat import routes as chat
 from flows.menus import routes as menus
 from flows.menus.screens import place_screen
 from flows.money import routes as money
@@ -33,7 +35,8 @@ def build_registry() -> Registry:
     return Registry(
         (
             *menus.DECLARATIONS,
-            *wizard_routes.declarations(wizard),
+            *wizard_routes.declarations(wizard, chat_navigation.open_by_slug, chat.deep_link_needs),
+            *chat.DECLARATIONS,
             *money.declarations(wizard),
             *results_declarations(wizard),
             OnEvent("stale", Route("stale", _stale)),

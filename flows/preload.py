@@ -12,7 +12,17 @@ from __future__ import annotations
 import msgspec
 
 from flows.incoming import AccountView
-from flows.views import AdminStats, JobView, OperationView, OrderView, TopupView, UserView
+from flows.views import (
+    AdminStats,
+    ChatAccount,
+    DialogItem,
+    DialogView,
+    JobView,
+    OperationView,
+    OrderView,
+    TopupView,
+    UserView,
+)
 
 
 class Needs(msgspec.Struct, frozen=True):
@@ -26,6 +36,13 @@ class Needs(msgspec.Struct, frozen=True):
     user_ref: str | None = None  # "123456" or "@name": an admin's search
     job_id: str | None = None  # a request id (history item, repeat, cancel, admin search)
     album: str | None = None  # a media group: are more of its parts still waiting in the inbox?
+    # 💬 Тексты: the open dialog with this chat model (by id, or by slug for a deep link) and the free
+    # text answers left today; `chat_account` alone: only the free answers left (the model list).
+    chat_model: str | None = None
+    chat_slug: str | None = None
+    chat_account: bool = False
+    dialogs: bool = False  # the user's dialogs, newest first (🗂 История)
+    dialog_id: int | None = None  # this dialog, if it is the user's (reopening one)
 
 
 NOTHING = Needs()
@@ -45,3 +62,8 @@ class Loaded(msgspec.Struct, frozen=True):
     user: UserView | None = None
     job: JobView | None = None
     stats: AdminStats | None = None
+    # 💬 Тексты
+    chat: ChatAccount | None = None
+    dialog: DialogView | None = None
+    dialogs: tuple[DialogItem, ...] = ()
+    dialog_item: DialogItem | None = None

@@ -94,6 +94,24 @@ class RefundStarPayment(msgspec.Struct, frozen=True, tag="refund_stars", forbid_
     charge_id: str
 
 
+# --- 💬 Тексты (flows/chat) ---
+
+
+class RunChatTurn(msgspec.Struct, frozen=True, tag="run_chat_turn", forbid_unknown_fields=True):
+    """Run the pending chat answer with this hold key (flows/chat/turn.py): the runtime streams it to
+    Telegram after the commit, while the update stays in progress, so the chat's next message waits."""
+
+    key: str
+    chat_id: int
+
+
 Action = (
-    SendScreen | EditScreen | AnswerCallback | SendFile | SendInvoice | AnswerPreCheckout | RefundStarPayment
+    SendScreen
+    | EditScreen
+    | AnswerCallback
+    | SendFile
+    | SendInvoice
+    | AnswerPreCheckout
+    | RefundStarPayment
+    | RunChatTurn
 )

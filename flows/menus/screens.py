@@ -6,12 +6,14 @@ import html
 
 from flows.context import FlowContext
 from flows.menus import browse
+from flows.payloads.chat import OpenTexts
 from flows.payloads.menus import ChooseLanguage, OpenFree, OpenHelp, OpenMenu, OpenSettings, OpenSupport
 from flows.payloads.money import OpenBalance, OpenHistory
 from flows.screens import Button, Screen
 from flows.texts import t
 
 MENU = OpenMenu().data()
+TEXTS = OpenTexts().data()
 SUPPORT = OpenSupport().data()
 
 
@@ -20,12 +22,14 @@ def back_to_menu_row(lang: str) -> tuple[Button, ...]:
 
 
 def main_menu(lang: str, ctx: FlowContext | None = None, *, notice: str | None = None) -> Screen:
-    """Categories that have models, the free section, then help, settings and support.
+    """💬 Тексты, the categories that have models, the free section, then help, settings and support.
     Only sections that work are shown."""
     text = t(lang, "menu.title")
     if notice:
         text = f"{notice}\n\n{text}"
     rows: list[tuple[Button, ...]] = []
+    if ctx is not None and ctx.catalog is not None and ctx.catalog.text.enabled():
+        rows.append((Button(t(lang, "menu.texts"), data=TEXTS),))
     if ctx is not None:
         categories = [
             Button(t(lang, key), data=browse.category_data(kind))

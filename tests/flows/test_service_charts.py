@@ -12,8 +12,18 @@ import msgspec
 import pytest
 
 from flows.app import REGISTRY
+from flows.chat.turn import DialogItem
 from flows.money import charts
 from flows.money.admin.common import state_of
+from flows.payloads.chat import (
+    ChatResume,
+    NewChat,
+    OpenChatHistory,
+    OpenChatModel,
+    OpenDialog,
+    OpenTexts,
+    StartChat,
+)
 from flows.payloads.jobs import Repeat
 from flows.payloads.menus import (
     ChooseLanguage,
@@ -47,6 +57,7 @@ from tests.flows.driver import Driver
 NOW = dt.datetime(2026, 5, 12, 11, 0, tzinfo=dt.UTC)
 JOB = JobView("R-7K2F9Q", 1001, "z-image", 5_00, "succeeded", False, NOW, values={"prompt": "кот"}, files={})
 TOPUP = TopupView("T-4K7Q2M", 1001, "anna", 500_00, "open", NOW)
+DIALOG = DialogItem(7, "gpt-5-2", "coder", "Как устроен двигатель", False, NOW)
 
 
 def test_menus_chart_has_no_dead_end_and_nothing_unreachable():
@@ -76,6 +87,13 @@ MENU_ROUTES: dict[str, tuple[str, Any, Loaded]] = {
     "paysupport": ("command", "/paysupport", Loaded()),
     "admin_home": ("admin", "/admin", Loaded()),
     "repeat": ("tap", Repeat("R-7K2F9Q"), Loaded(job=JOB)),
+    "open_texts": ("tap", OpenTexts(), Loaded()),
+    "open_chat_card": ("tap", OpenChatModel("gpt-5-2"), Loaded()),
+    "start_chat": ("tap", StartChat("gpt-5-2"), Loaded()),
+    "new_chat": ("tap", NewChat("claude-sonnet-4-6"), Loaded()),
+    "open_chat_history": ("tap", OpenChatHistory(), Loaded(dialogs=(DIALOG,))),
+    "reopen_dialog": ("tap", OpenDialog(7), Loaded(dialog_item=DIALOG)),
+    "chat_resume": ("tap", ChatResume("gpt-5-2"), Loaded()),
 }
 
 
