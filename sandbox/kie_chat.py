@@ -258,7 +258,11 @@ class _FakeChat:
                     content_type="text/html",
                 )
             if fault.mode == "hang":
-                await asyncio.sleep(3600)
+                # No answer, ever: the wait ends when the client gives up and closes the connection
+                # (so a server that lets handlers finish after a disconnect still shuts down at once).
+                while request.transport is not None and not request.transport.is_closing():
+                    await asyncio.sleep(0.05)
+                return _envelope(408)
         return body, fault
 
     def _settle(self, turn: _Turn, fault: ChatFault | None) -> float | None:
