@@ -8,6 +8,7 @@ has no idempotent send.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -104,6 +105,10 @@ class UpdateProcessor:
         # the inbox worker's lease, which a long answer keeps extending.
         self.answer: AnswerRunner | None = None
         self.lease_seconds = 60.0
+        # The updates whose answer is being streamed now: they wait on Kie, not on the database, so the
+        # inbox worker does not count them against its concurrency (it is told when one starts).
+        self.answering: set[asyncio.Task] = set()
+        self.on_answering: Callable[[], None] = lambda: None
 
     async def process(self, row: LeasedUpdate) -> None:
         if row.status == "pending":
@@ -231,7 +236,14 @@ class UpdateProcessor:
         if self.answer is None:
             log.error("update %s: a chat answer with no chat services; skipped", row.update_id)
             return
-        await self.answer(action, self._lease_keeper(row.update_id))
+        task = asyncio.current_task()
+        assert task is not None
+        self.answering.add(task)
+        self.on_answering()
+        try:
+            await self.answer(action, self._lease_keeper(row.update_id))
+        finally:
+            self.answering.discard(task)
 
     def _lease_keeper(self, update_id: int) -> Heartbeat:
         """Keeps the update's lease while an answer is written, renewing it a third of the way through."""

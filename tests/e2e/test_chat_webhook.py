@@ -11,7 +11,7 @@ from flows.catalog import load_catalog
 from flows.catalog.loader import Catalog
 from flows.catalog.text import TextCatalog
 from persistence import dialogs, ledger
-from tests.e2e.chat_harness import ChatUser, chat_app
+from tests.e2e.chat_harness import FAST, ChatUser, chat_app
 
 CATALOG = load_catalog()
 
@@ -247,3 +247,29 @@ async def test_a_duplicate_update_is_answered_and_charged_once(db, database_url)
         assert len(kie.chat.calls) == 1
         assert len([t for t in user.texts() if "на балансе" in t]) == 1
         assert await user.balance() == ledger.Balance(100_00 - 10, 0)
+
+
+async def test_answers_being_written_never_hold_up_other_chats(db, database_url):
+    """Regression (bench.chat: 50 answers at once on 32 inbox slots, p99 to the first draft 12 s): an
+    answer waits on Kie for seconds with the database idle, so it does not take an inbox slot."""
+    async with chat_app(database_url, timings=msgspec.structs.replace(FAST, timeout_cap_seconds=30.0)) as (
+        client,
+        kie,
+    ):
+        client.app.worker.concurrency = 1  # one slot: a slot-holding answer would block everyone else
+        writer, other = ChatUser(client, kie, 68001), ChatUser(client, kie, 68002)
+        await writer.register(100_00)
+        await writer.open_dialog("gpt-5-2")
+        kie.chat.token_delay = 0.02
+        kie.chat.queue_answer(" ".join(f"слово{n}" for n in range(300)))
+        await writer.send("Пиши долго")
+        await writer.wait_draft("слово3")
+        mark = client.tg.mark()
+        await other.send("/start")  # answered while the first answer is still being written
+        await client.tg.wait_for(
+            lambda c: c.chat_id == other.chat_id and c.method == "sendMessage", since=mark, timeout=10
+        )
+        assert "Выберите раздел" in other.last_text()
+        assert not any(t.startswith("слово0") for t in writer.texts())
+        await client.settle(timeout=30)
+        assert writer.last_text().startswith("слово0") and "слово299" in writer.last_text()
