@@ -27,6 +27,10 @@ def _stale(req: Request) -> Outcome:
         outcome = redraw(req, notice=notice)
         if outcome is not None:
             return outcome
+    if req.session.place == chat_navigation.PLACE:
+        outcome = chat_navigation.redraw(req, notice=notice)
+        if outcome is not None:
+            return outcome
     return show(req.event, req.session, place_screen(req.session.place, lang, req.ctx), notice=notice)
 
 

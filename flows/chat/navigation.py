@@ -230,15 +230,18 @@ def pick_mode(req: Request) -> Outcome:
         session = req.session
     else:
         session = at(req, flow, "pick_mode")
+    return show(req.event, session, picker_screen(req, model, flow.mode))
+
+
+def picker_screen(req: Request, model: TextModel, mode: str) -> Screen:
     lang = req.event.lang
-    screen = screens.mode_picker(
+    return screens.mode_picker(
         lang,
         model,
-        flow.mode,
-        mode_data=lambda mode: ChooseChatMode(MODES.index(mode)).data(),
+        mode,
+        mode_data=lambda choice: ChooseChatMode(MODES.index(choice)).data(),
         back=((Button(t(lang, "nav.back"), data=ChatModeBack().data()),),),
     )
-    return show(req.event, session, screen)
 
 
 def choose_mode(req: Request) -> Outcome | None:
@@ -335,3 +338,18 @@ def reopen(req: Request) -> Outcome:
     outcome = show(req.event, session, screen)
     effect = ReopenDialog(user_id=req.event.user_id, dialog_id=item.dialog_id)
     return Outcome(session=outcome.session, actions=outcome.actions, effects=(effect,))
+
+
+def redraw(req: Request, *, notice: str | None = None) -> Outcome | None:
+    """The chat screen the session is at, drawn again (after a stale tap); None outside the chat."""
+    flow = chat_flow(req.session)
+    model = enabled_model(req, flow.model_id if flow is not None else None)
+    if flow is None or model is None:
+        return None
+    if flow.step == "card":
+        screen = card_screen(req, model, flow.mode, notice=notice)
+    elif flow.step == "dialog":
+        screen = dialog_screen(req, model, flow.mode, notice=notice)
+    else:
+        screen = picker_screen(req, model, flow.mode)
+    return show(req.event, req.session, screen, notice=notice)

@@ -103,6 +103,8 @@ def test_an_old_mode_button_outside_the_picker_is_stale():
     driver.tap(ChooseChatMode(1).data())
     assert "устарела" in (driver.notices[-1] or "")
     assert not [e for e in driver.effects if isinstance(e, SetDialogMode)]
+    # Where the user is gets drawn again: still the dialog (messages still go to the model).
+    assert "💬 Диалог с <b>GPT-5.2</b>" in driver.view.text and driver.session.flow.step == "dialog"
 
 
 def test_an_album_becomes_one_message_with_all_its_photos():
