@@ -2,17 +2,18 @@
 
     python3 -m bench.chat [--dialogs 50] [--tokens 400] [--first-token 1.2] [--tokens-per-second 40]
 
-What runs: the chat turn of the real code — the decision's effect (free unit or hold, pending run) in
-a transaction, then runtime.chat.runner.run_turn (context, Kie stream, drafts, one settling transaction,
-final messages) — on a fresh PostgreSQL database. The fake Kie chat server runs in a child process (its
-400 SSE events per answer are not the bot's CPU); the fake Bot API runs here, where its call times are
-read. The router is not involved yet (its wiring lands with the route registry), so "the user's
-message" is the start of the decision's transaction.
+What runs: the real app (`TrtApp`, webhook mode) on a fresh PostgreSQL database, in this process with
+the fake Bot API; the fake Kie chat server in a child process (its 400 SSE events per answer are not
+the bot's CPU). Every user first opens a dialog with the model through the webhook (not timed); then
+each posts one message to the webhook, spread over `--arrival` seconds, as Telegram would: the inbox
+stores it, phase 1 decides and holds the money, phase 2 streams the answer (drafts at most one a
+second), settles it and sends the final message.
 
-Figures: time from the message to the first draft (the "✍️ печатает…" placeholder) and to the first
-draft with answer text, minus the fake's first-token delay (target p99 ≤ 300 ms); Bot API calls per
-answer and the shortest gap between two updates of one chat (the 1 per second rule); CPU per answer
-of this process (the runner plus the fake Bot API) and of the fake Kie.
+Figures: time from the user's message (the webhook POST) to the first draft (the "✍️ печатает…"
+placeholder) and to the first draft with answer text, minus the fake's first-token delay (target p99
+≤ 300 ms); Bot API calls per answer and the shortest gap between two updates of one chat (the 1 per
+second rule); CPU per answer of this process (webhook, inbox, runner, the fake Bot API and the load
+generator) and of the fake Kie.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import itertools
 import pstats
 import subprocess
 import sys
@@ -66,15 +68,10 @@ async def measure(
     profile: bool = False,
     arrival: float = 1.0,
 ) -> dict[str, float | None]:
-    from flows.catalog import load_catalog, load_policy
-    from integrations.kie.chat import ChatClient
-    from integrations.telegram.bot import create_bot
-    from persistence.db import create_pool
-    from persistence.migrations import migrate
-    from runtime.chat.services import ChatServices
-    from sandbox.kie_chat import DEFAULT_CHAT_KEY
-    from sandbox.telegram import DEFAULT_TOKEN, FakeTelegram
+    from persistence import ledger, users
+    from sandbox.telegram import FakeTelegram
     from tests.db import create_database, drop_database, url_for
+    from tests.e2e.harness import running_app
 
     child = subprocess.Popen(
         [
@@ -91,26 +88,28 @@ async def measure(
         text=True,
     )
     name = await create_database("trt_bench_chat")
-    pool = await create_pool(url_for(name), 20)
     try:
         base = child.stdout.readline().split()[1]  # type: ignore[union-attr]
-        await migrate(pool)
-        await pool.executemany("INSERT INTO users (id) VALUES ($1)", [(1000 + n,) for n in range(dialogs)])
-        async with FakeTelegram() as tg:
-            bot = create_bot(DEFAULT_TOKEN, tg.base_url)
-            chat = ChatClient(base, DEFAULT_CHAT_KEY)
-            services = ChatServices(
-                pool=pool,
-                chat=chat,
-                bot=bot,
-                catalog=load_catalog(),
-                policy=load_policy(),
-                fetch_file=_no_files,
-                upload=_no_upload,
-            )
-            users = [1000 + n for n in range(dialogs)]
-            for user_id in users:
-                await _top_up(pool, user_id)
+        async with (
+            FakeTelegram() as tg,
+            running_app(
+                url_for(name),
+                tg,
+                KIE_API_BASE=base,
+                KIE_UPLOAD_BASE=base,
+                DB_MAXCONN="20",
+                LOG_LEVEL="WARNING",
+            ) as client,
+        ):
+            pool = client.app.pool
+            users_ = [1000 + n for n in range(dialogs)]
+            for user_id in users_:
+                await users.touch(pool, user_id, None, "Bench", "ru")
+                await ledger.credit_topup(pool, user_id, 1_000_00, f"bench-{user_id}", "transfer")
+            ids = itertools.count(1)
+            for user_id in users_:  # into the dialog, through the webhook (not timed)
+                await client.post(_tap(next(ids), user_id, f"tx:go:{model_id}"))
+            await client.settle(timeout=60)
             started: dict[int, float] = {}
             cpu_before, cpu_child_before = cpu_seconds(), cpu_seconds(child.pid)
             wall = time.time()
@@ -119,94 +118,57 @@ async def measure(
                 profiler.enable()
             # The messages arrive spread evenly over `arrival` seconds (0: all in the same instant).
             spacing = arrival / dialogs
+            mark = len(tg.call_log)
             await asyncio.gather(
-                *(_one(services, u, model_id, started, n * spacing) for n, u in enumerate(users))
+                *(_one(client, next(ids), u, started, n * spacing) for n, u in enumerate(users_))
             )
+            await client.settle(timeout=600)
             if profiler is not None:
                 profiler.disable()
                 pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
             wall = time.time() - wall
             cpu = cpu_seconds() - cpu_before
             cpu_child = cpu_seconds(child.pid) - cpu_child_before
-            figures = _figures(tg, started, first_token)
-            await chat.close()
-            await bot.session.close()
+            figures = _figures(tg.call_log[mark:], started, first_token)
+            answered = await pool.fetchval("SELECT count(*) FROM chat_runs WHERE state = 'answered'")
         figures.update(
             dialogs=dialogs,
+            answered=answered,
             wall_s=wall,
             cpu_ms_per_answer=cpu * 1000 / dialogs,
             kie_fake_cpu_ms_per_answer=cpu_child * 1000 / dialogs,
         )
         return figures
     finally:
-        await pool.close()
         await drop_database(name)
         with contextlib.suppress(Exception):
             child.stdin.close()  # type: ignore[union-attr]
             child.wait(timeout=10)
 
 
-async def _no_files(file_id: str) -> tuple[bytes, str]:
-    raise RuntimeError("no photos in the benchmark")
+def _tap(update_id: int, user_id: int, data: str) -> dict:
+    from sandbox.telegram import make_callback_update
+
+    return make_callback_update(update_id, user_id, data, 1)
 
 
-async def _no_upload(data: bytes, name: str, mime: str) -> str:
-    raise RuntimeError("no photos in the benchmark")
-
-
-async def _top_up(pool, user_id: int) -> None:
-    from persistence import ledger
-
-    await ledger.credit_topup(pool, user_id, 1_000_00, f"bench-{user_id}", "transfer")
-
-
-async def _one(services, user_id: int, model_id: str, started: dict[int, float], delay: float) -> None:
-    """One dialog's message: decide and reserve (phase 1), then run the turn (phase 2)."""
-    from flows.chat.turn import RunChatTurn, turn_key
-    from runtime.chat.runner import run_turn
+async def _one(client, update_id: int, user_id: int, started: dict[int, float], delay: float) -> None:
+    """One user's message, posted to the webhook like Telegram does."""
+    from sandbox.telegram import make_message_update
 
     await asyncio.sleep(delay)
+    update = make_message_update(
+        update_id, user_id, "Расскажи подробно, как устроен двигатель внутреннего сгорания"
+    )
     started[user_id] = time.time()
-    request = await _reserve(services, user_id, model_id)
-    await run_turn(
-        services, RunChatTurn(key=turn_key(request.request_id, user_id, model_id), chat_id=user_id)
-    )
+    status, _ = await client.post(update)
+    assert status == 200, status
 
 
-async def _reserve(services, user_id: int, model_id: str):
-    from flows.chat.pricing import free_text_model
-    from flows.chat.turn import ReserveChatTurn, plan_turn
-    from persistence import ledger
-    from runtime.chat import effects
-
-    async with services.pool.acquire() as conn:
-        balance = await ledger.balance(conn, user_id)
-        account = await effects.chat_account(
-            conn, user_id, balance.available, services.policy.text_free_daily_quota
-        )
-        dialog = await effects.dialog_view(conn, user_id, model_id)
-    free = free_text_model(services.catalog.text, services.policy)
-    request = plan_turn(
-        model=services.catalog.text.get(model_id),
-        dialog=dialog,
-        text="Расскажи подробно, как устроен двигатель внутреннего сгорания",
-        account=account,
-        policy=services.policy,
-        free_model_id=free.id if free else None,
-        request_id=f"R-{user_id:06d}",  # digits only: valid Crockford
-        user_id=user_id,
-        chat_id=user_id,
-        lang="ru",
-    )
-    async with services.pool.acquire() as conn, conn.transaction():
-        await effects.apply(conn, ReserveChatTurn(request), free_quota=services.policy.text_free_daily_quota)
-    return request
-
-
-def _figures(tg, started: dict[int, float], first_token: float) -> dict[str, float | None]:
+def _figures(log, started: dict[int, float], first_token: float) -> dict[str, float | None]:
     first_draft, first_text, calls, gaps = [], [], [], []
     for chat_id, t0 in started.items():
-        mine = [c for c in tg.calls(chat_id=chat_id) if c.ok]
+        mine = [c for c in log if c.ok and c.chat_id == chat_id]
         drafts = [c for c in mine if c.method == "sendMessageDraft"]
         if drafts:
             first_draft.append((drafts[0].at - t0) * 1000)

@@ -4,6 +4,8 @@ features (the wizard's top-up exit, a stale button's redraw of the current scree
 
 from __future__ import annotations
 
+from flows.chat import navigation as chat_navigation
+from flows.chat import routes as chat
 from flows.menus import routes as menus
 from flows.menus.screens import place_screen
 from flows.money import routes as money
@@ -25,6 +27,10 @@ def _stale(req: Request) -> Outcome:
         outcome = redraw(req, notice=notice)
         if outcome is not None:
             return outcome
+    if req.session.place == chat_navigation.PLACE:
+        outcome = chat_navigation.redraw(req, notice=notice)
+        if outcome is not None:
+            return outcome
     return show(req.event, req.session, place_screen(req.session.place, lang, req.ctx), notice=notice)
 
 
@@ -33,7 +39,8 @@ def build_registry() -> Registry:
     return Registry(
         (
             *menus.DECLARATIONS,
-            *wizard_routes.declarations(wizard),
+            *wizard_routes.declarations(wizard, chat_navigation.open_by_slug, chat.deep_link_needs),
+            *chat.DECLARATIONS,
             *money.declarations(wizard),
             *results_declarations(wizard),
             OnEvent("stale", Route("stale", _stale)),

@@ -1,6 +1,6 @@
 """Flow diagrams for review, drawn from the charts that run: one per enabled model's wizard, the menus
 (generated from the route registry), the top-up conversation, a top-up request's life, the admin
-panel, and an index.
+panel, the text chat's dialog, and an index.
 
 `trt flows export` writes them into docs/flows/; a test regenerates them and fails when the committed
 files are out of date.
@@ -16,6 +16,7 @@ from flows.book import Book
 from flows.catalog import Catalog
 from flows.catalog.human import field_label, model_title
 from flows.catalog.pricing import PricingPolicy, card_price_text
+from flows.chat.chart import CHAT
 from flows.jobs.lifecycle import LIFECYCLE
 from flows.money.charts import ADMIN, REQUEST, TOPUP
 from flows.wizard import chart
@@ -35,6 +36,12 @@ SERVICE_CHARTS = {
         "A generation job",
         "A job's life after confirm (flows/jobs/lifecycle.py) and the money each step moves.",
         LIFECYCLE.chart,
+    ),
+    "chat.md": (
+        "Text chat (💬 Тексты)",
+        "A dialog with one chat model: its card, the mode picker, the dialog, a top-up with the message "
+        "kept (flows/chat/chart.py).",
+        CHAT.chart,
     ),
 }
 
@@ -75,9 +82,10 @@ def export(catalog: Catalog, policy: PricingPolicy) -> dict[str, str]:
         HEADER,
         "# Flow diagrams\n",
         "Every wizard is a statechart generated from the model's input schema (flows/wizard/chart.py);",
-        "the menus chart is generated from the route registry (flows/routing/); the money conversations are",
-        "charts of their own (flows/money/charts.py). Tests prove every state reaches an exit, every input",
-        "step has back, cancel and continue, and every transition is fired by some code path.\n",
+        "the menus chart is generated from the route registry (flows/routing/); the money conversations and",
+        "the text chat's dialog are charts of their own (flows/money/charts.py, flows/chat/chart.py). Tests",
+        "prove every state reaches an exit, every input step has back, cancel and continue, and every",
+        "transition is fired by some code path.\n",
         "- [Menu navigation](menus.md)",
         *(f"- [{title}]({name})" for name, (title, _, _) in SERVICE_CHARTS.items()),
         "",

@@ -13,7 +13,16 @@ import msgspec
 
 from flows.incoming import AccountView
 from flows.jobs.model import Job
-from flows.views import AdminStats, OperationView, OrderView, TopupView, UserView
+from flows.views import (
+    AdminStats,
+    ChatAccount,
+    DialogItem,
+    DialogView,
+    OperationView,
+    OrderView,
+    TopupView,
+    UserView,
+)
 
 
 class Needs(msgspec.Struct, frozen=True):
@@ -28,6 +37,13 @@ class Needs(msgspec.Struct, frozen=True):
     job_id: str | None = None  # a request id (history item, repeat, cancel, admin search)
     album: str | None = None  # a media group: are more of its parts still waiting in the inbox?
     popular: bool = False  # the models run most in the last 7 days (kept in the runtime's memory)
+    # 💬 Тексты: the open dialog with this chat model (by id, or by slug for a deep link) and the free
+    # text answers left today; `chat_account` alone: only the free answers left (the model list).
+    chat_model: str | None = None
+    chat_slug: str | None = None
+    chat_account: bool = False
+    dialogs: bool = False  # the user's dialogs, newest first (🗂 История)
+    dialog_id: int | None = None  # this dialog, if it is the user's (reopening one)
 
 
 NOTHING = Needs()
@@ -51,3 +67,8 @@ class Loaded(msgspec.Struct, frozen=True):
     recent: tuple[str, ...] = ()
     # Model ids by runs in the last 7 days, most first, all sections (when Needs.popular).
     popular: tuple[str, ...] = ()
+    # 💬 Тексты
+    chat: ChatAccount | None = None
+    dialog: DialogView | None = None
+    dialogs: tuple[DialogItem, ...] = ()
+    dialog_item: DialogItem | None = None

@@ -141,6 +141,17 @@ class AnswerInlineQuery(msgspec.Struct, frozen=True, tag="inline", forbid_unknow
     personal: bool = True
 
 
+# --- 💬 Тексты (flows/chat) ---
+
+
+class RunChatTurn(msgspec.Struct, frozen=True, tag="run_chat_turn", forbid_unknown_fields=True):
+    """Run the pending chat answer with this hold key (flows/chat/turn.py): the runtime streams it to
+    Telegram after the commit, while the update stays in progress, so the chat's next message waits."""
+
+    key: str
+    chat_id: int
+
+
 Action = (
     SendScreen
     | EditScreen
@@ -150,4 +161,5 @@ Action = (
     | AnswerPreCheckout
     | RefundStarPayment
     | AnswerInlineQuery
+    | RunChatTurn
 )

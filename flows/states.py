@@ -1,5 +1,6 @@
 """The typed state a session keeps for the flow the user is in: a wizard's snapshot, a top-up in
-progress, the admin panel's open question. Leaves: the features import them, not each other."""
+progress, the admin panel's open question, the dialog of 💬 Тексты. Leaves: the features import them,
+not each other."""
 
 from __future__ import annotations
 
@@ -31,6 +32,25 @@ class WizardSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True, ta
     album_caption: str | None = None
 
 
+ChatStep = Literal["card", "card_modes", "dialog", "dialog_modes"]
+
+
+class ChatFlow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="flow", tag="chat"):
+    """💬 Тексты: which model, where in the chat chart (flows/chat/chart.py), the mode of the next
+    messages. The dialog itself (its turns, its context) lives in PostgreSQL, not here."""
+
+    model_id: str
+    step: ChatStep = "card"
+    mode: str = "assistant"
+    # A message the balance could not cover, kept while the user tops up and sent on return.
+    kept_text: str | None = None
+    kept_photos: tuple[str, ...] = ()
+    # An album still arriving (Telegram sends each photo as an update of its own): its parts so far.
+    album: str | None = None
+    album_photos: tuple[str, ...] = ()
+    album_text: str | None = None
+
+
 TopupStep = Literal["amount", "stars", "details", "sent"]
 
 
@@ -44,8 +64,9 @@ class TopupFlow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_fie
     topup_id: str | None = None
     amount_kopecks: int | None = None
     screenshot: Screenshot | None = None
-    # The confirm step the user left for a top-up: everything they entered comes back on return.
-    resume: WizardSnapshot | None = None
+    # The confirm step (or the dialog) the user left for a top-up: everything they entered comes back
+    # on return.
+    resume: WizardSnapshot | ChatFlow | None = None
 
 
 AdminAsk = Literal["user", "job", "reject", "adjust", "confirm"]
@@ -67,4 +88,4 @@ class AdminFlow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_fie
     adjustment: Adjustment | None = None  # ask == "confirm": waiting for the admin's ✅
 
 
-FlowState = WizardSnapshot | TopupFlow | AdminFlow
+FlowState = WizardSnapshot | TopupFlow | AdminFlow | ChatFlow

@@ -59,3 +59,33 @@ class AdminStats(msgspec.Struct, frozen=True):
     open_holds_kopecks: int
     pending_topups: int
     kie_credits: float | None = None  # None: Kie did not answer in time
+
+
+# --- 💬 Тексты (flows/chat) ---
+
+
+class DialogView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The user's open dialog with a model, as preloaded for a decision (None: none yet)."""
+
+    dialog_id: int
+    model_id: str
+    mode: str
+    turns: int
+    context_tokens: int  # the stored turns' estimates, summed
+
+
+class ChatAccount(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    available_kopecks: int
+    free_left: int  # free text answers left today (Moscow day)
+    free_quota: int
+
+
+class DialogItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A past or open dialog as 🗂 История lists it."""
+
+    dialog_id: int
+    model_id: str
+    mode: str
+    title: str | None
+    open: bool
+    updated_at: dt.datetime

@@ -89,9 +89,11 @@ ON CONFLICT ON CONSTRAINT chat_turns_once DO NOTHING
 # The first message names the dialog (🗂 История).
 TOUCH_DIALOG = "UPDATE dialogs SET updated_at = now(), title = coalesce(title, $2) WHERE id = $1"
 
-LIST_DIALOGS = (
-    f"SELECT {DIALOG_COLUMNS} FROM dialogs WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT $2"
-)
+# 🗂 История: dialogs with at least one exchange (the first message names them), newest first.
+LIST_DIALOGS = f"""
+SELECT {DIALOG_COLUMNS} FROM dialogs WHERE user_id = $1 AND title IS NOT NULL
+ORDER BY updated_at DESC, id DESC LIMIT $2
+"""
 
 ANSWER_OF = """
 SELECT content FROM chat_turns WHERE dialog_id = $1 AND request_id = $2 AND role = 'assistant'

@@ -20,6 +20,7 @@ from flows.context import FlowContext
 from flows.screens import Action, AnswerCallback, Screen, SendScreen
 from flows.texts import t
 from integrations.kie import KieClient, KieLimiter
+from integrations.kie.chat import ChatClient
 from integrations.kie.client import DEFAULT_RETRY
 from integrations.net import Origins, origin_of, public_session, resolve_public
 from integrations.telegram.bot import create_bot
@@ -32,6 +33,9 @@ from persistence.db import create_pool
 from persistence.kie_limits import KieRateSlots
 from persistence.migrations import migrate
 from persistence.users import language_from_telegram
+from runtime.chat.runner import run_turn
+from runtime.chat.services import STOP_DATA, ChatServices, ChatTimings, operator_alert
+from runtime.chat.stop import note_stop
 from runtime.config import Settings
 from runtime.flood import FloodGate, Verdict
 from runtime.inbox_worker import InboxWorker
@@ -46,7 +50,7 @@ from runtime.web import KieCallbackSettings, WebhookSettings, build_web_app
 
 log = logging.getLogger(__name__)
 
-BOT_COMMANDS = ("start", "models", "balance", "history", "help", "cancel", "paysupport")
+BOT_COMMANDS = ("start", "models", "new", "mode", "balance", "history", "help", "cancel", "paysupport")
 HOUSEKEEPING_EVERY_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 
@@ -62,11 +66,15 @@ class TrtApp:
         worker_concurrency: int | None = None,
         jobs: JobsOptions | None = None,
         flood: FloodGate | None = None,
+        chat: ChatTimings | None = None,
     ) -> None:
         self.settings = settings
         self.jobs_options = jobs or JobsOptions()
         self.jobs: JobWorker | None = None
         self.kie: KieClient | None = None
+        self.chat_timings = chat or ChatTimings()
+        self.chat: ChatServices | None = None
+        self._chat_client: ChatClient | None = None
         self._http: aiohttp.ClientSession | None = None
         self._results_http: aiohttp.ClientSession | None = None
         self.host = host
@@ -116,9 +124,12 @@ class TrtApp:
             concurrency=self.worker_concurrency,
             prune_parked_after_seconds=s.inbox_parked_retention_days * 24 * 3600.0,
         )
-        self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
+        processor.lease_seconds = self.worker.lease_seconds
         self.jobs = self._job_worker(catalog, renderer, ctx.policy)
         processor.preload.kie_balance = self.kie.credit_balance if self.kie is not None else None
+        self.chat = self._chat_services(catalog, renderer, ctx.policy)
+        processor.answer = partial(run_turn, self.chat)
+        self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
         self._tasks.append(asyncio.create_task(self.jobs.run(), name="job-worker"))
 
         webhook = WebhookSettings(
@@ -195,6 +206,25 @@ class TrtApp:
         )
         return JobWorker(services)
 
+    def _chat_services(self, catalog, renderer: TelegramRenderer, policy) -> ChatServices:
+        """💬 Тексты: Kie's chat endpoints (on KIE_API_BASE, with the same key), photos from Telegram to
+        Kie's upload, the operator alert of the jobs (at most hourly per kind)."""
+        s = self.settings
+        assert self.pool is not None and self._bot is not None and self.kie is not None and self._http
+        self._chat_client = ChatClient(s.kie_api_base, s.kie_api_key)
+        files = TelegramFiles(self._bot, self._http, s.telegram_api_base, s.telegram_bot_token)
+        return ChatServices(
+            pool=self.pool,
+            chat=self._chat_client,
+            bot=self._bot,
+            catalog=catalog,
+            policy=policy,
+            fetch_file=files.fetch,
+            upload=self.kie.upload_file,
+            alert=operator_alert(self.pool, renderer, s.admin_ids, self.chat_timings.admin_alert_every),
+            timings=self.chat_timings,
+        )
+
     @property
     def trusted_origins(self) -> Origins:
         """The operator's own servers: the only private addresses outgoing fetches may reach."""
@@ -204,6 +234,10 @@ class TrtApp:
 
     async def store_update(self, head: UpdateHead, raw_json: str) -> bool:
         assert self.pool is not None and self.worker is not None
+        if head.kind != "message":
+            # ❌ Остановить acts now: the update itself waits behind the answer it stops. Before the
+            # flood gate, so a stop is never dropped with a burst of taps.
+            await note_stop(self.pool, head, STOP_DATA)
         if head.limited and head.user_id is not None:
             verdict = self.flood.admit(head.user_id)
             if verdict is not Verdict.PASS:
@@ -305,6 +339,8 @@ class TrtApp:
         self._tasks.clear()
         if self.kie is not None:
             await self.kie.close()
+        if self._chat_client is not None:
+            await self._chat_client.close()
         if self._http is not None:
             await self._http.close()
         if self._results_http is not None:

@@ -1,6 +1,6 @@
 """Applying a flow's effects inside the update's transaction: the one place where flows' decisions
-become rows (language, user state, jobs, holds). Anything that fails here rolls the whole update back,
-so the flow decides again on fresh data (e.g. a balance spent meanwhile by another update)."""
+become rows (language, user state, jobs, holds, chat turns). Anything that fails here rolls the whole
+update back, so the flow decides again on fresh data (e.g. a balance spent meanwhile by another update)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flows.jobs.model import CancelQueuedJob, CreateJob, JobState
 from flows.outcome import Effect, MarkInactive, SetLanguage
 from persistence import free_tier, jobs, ledger, users
 from runtime import money
+from runtime.chat import effects as chat_effects
 
 
 class JobNoLongerQueued(Exception):
@@ -21,7 +22,9 @@ class FreeQuotaGone(Exception):
     """The free run the flow saw was taken by a concurrent update; the update is decided again."""
 
 
-async def apply(conn: asyncpg.Connection, effect: Effect, user_id: int, free_quota: int) -> None:
+async def apply(
+    conn: asyncpg.Connection, effect: Effect, user_id: int, free_quota: int, text_quota: int = 0
+) -> None:
     match effect:
         case SetLanguage(lang=lang):
             await users.set_language(conn, user_id, lang)
@@ -35,6 +38,9 @@ async def apply(conn: asyncpg.Connection, effect: Effect, user_id: int, free_quo
             await jobs.create(conn, job)
         case _ if money.is_money_effect(effect):
             await money.apply(conn, effect)
+        case _ if chat_effects.is_chat_effect(effect):
+            # FreeTextGone / InsufficientFunds propagate: the update is decided again on fresh data.
+            await chat_effects.apply(conn, effect, free_quota=text_quota)  # type: ignore[arg-type]
         case CancelQueuedJob(request_id=request_id, user_id=owner):
             job = await jobs.cancel_queued(conn, request_id, owner, advance(JobState.QUEUED, "cancel"))
             if job is None:

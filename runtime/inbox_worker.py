@@ -26,10 +26,15 @@ class InboxWorker:
         prune_after_seconds: float = 7 * 24 * 3600,
         prune_parked_after_seconds: float = 30 * 24 * 3600,
         prune_every_seconds: float = 600.0,
+        max_answers: int = 256,
     ) -> None:
         self.pool = pool
         self.processor = processor
         self.concurrency = concurrency
+        # Chat answers being streamed wait on Kie for up to minutes with the database idle: up to this
+        # many of them do not take a slot, so long answers never hold up other chats' updates.
+        self.max_answers = max_answers
+        processor.on_answering = self.wake
         self.lease_seconds = lease_seconds
         self.idle_poll_seconds = idle_poll_seconds
         self.prune_after_seconds = prune_after_seconds
@@ -47,7 +52,7 @@ class InboxWorker:
     async def run(self) -> None:
         backoff = self.idle_poll_seconds
         while not self._stopping:
-            free = self.concurrency - len(self._in_flight)
+            free = self.concurrency - self.busy
             leased = []
             if free > 0:
                 try:
@@ -110,3 +115,8 @@ class InboxWorker:
     @property
     def in_flight(self) -> int:
         return len(self._in_flight)
+
+    @property
+    def busy(self) -> int:
+        """Updates that take a slot: all in flight but the chat answers being streamed (up to a bound)."""
+        return len(self._in_flight) - min(len(self.processor.answering), self.max_answers)

@@ -12,11 +12,13 @@ from typing import Any
 
 import asyncpg
 
+from flows.catalog.text import NO_TEXT, TextCatalog
 from flows.ids import normalize_request_id
 from flows.incoming import AccountView, Incoming
 from flows.preload import Loaded, Needs
 from flows.views import AdminStats, OperationView, OrderView, TopupView, UserView
 from persistence import inbox, jobs, ledger, topups, users
+from runtime.chat import effects as chat_effects
 from runtime.popular import PopularModels
 
 log = logging.getLogger(__name__)
@@ -28,12 +30,23 @@ KieBalance = Callable[[], Awaitable[float]]
 
 
 class Preloader:
-    """Holds the one I/O handle the admin figures need (Kie's credit balance; the app sets it) and the
-    popular models, counted every few minutes (runtime/popular.py) rather than per screen."""
+    """Holds the one I/O handle the admin figures need (Kie's credit balance; the app sets it), the
+    popular models, counted every few minutes (runtime/popular.py) rather than per screen, and what the
+    chat loads need to know (the chat catalog, the free text quota)."""
 
-    def __init__(self, kie_balance: KieBalance | None = None, popular: PopularModels | None = None) -> None:
+    def __init__(
+        self,
+        kie_balance: KieBalance | None = None,
+        popular: PopularModels | None = None,
+        *,
+        text: TextCatalog = NO_TEXT,
+        text_quota: int = 0,
+    ) -> None:
         self.kie_balance = kie_balance
         self.popular = popular or PopularModels()
+        # 💬 Тексты: the chat models (a deep link names one by its slug) and the free answers a day.
+        self.text = text
+        self.text_quota = text_quota
 
     async def load(
         self,
@@ -69,6 +82,12 @@ class Preloader:
         if needs.job_id:
             request_id = normalize_request_id(needs.job_id)
             found["job"] = await jobs.with_money(conn, request_id) if request_id else None
+        if needs.chat_model or needs.chat_slug or needs.chat_account:
+            found.update(await self._chat(conn, event.user_id, needs, account))
+        if needs.dialogs:
+            found["dialogs"] = await chat_effects.dialog_items(conn, event.user_id)
+        if needs.dialog_id:
+            found["dialog_item"] = await chat_effects.dialog_item(conn, event.user_id, needs.dialog_id)
         if event.is_admin:
             if needs.user_ref:
                 found["user"] = await user_view(conn, await users.find_user(conn, needs.user_ref))
@@ -77,6 +96,21 @@ class Preloader:
             if needs.stats:
                 found["stats"] = await admin_stats(conn, self._kie)
         return Loaded(**found)
+
+    async def _chat(
+        self, conn: asyncpg.Connection, user_id: int, needs: Needs, account: AccountView
+    ) -> dict[str, Any]:
+        """💬 Тексты: the free answers left today and, for a model, the open dialog with it."""
+        found: dict[str, Any] = {
+            "chat": await chat_effects.chat_account(conn, user_id, account.available_kopecks, self.text_quota)
+        }
+        model_id = needs.chat_model
+        if model_id is None and needs.chat_slug is not None:
+            model = self.text.by_slug(needs.chat_slug)
+            model_id = model.id if model is not None else None
+        if model_id is not None:
+            found["dialog"] = await chat_effects.dialog_view(conn, user_id, model_id)
+        return found
 
     async def _kie(self) -> float | None:
         if self.kie_balance is None:

@@ -8,19 +8,22 @@ has no idempotent send.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import msgspec
 
 from flows.app import REGISTRY
+from flows.catalog.text import NO_TEXT
 from flows.context import FlowContext
 from flows.incoming import AccountView
 from flows.menus.screens import error_screen
-from flows.screens import Action, AnswerCallback, RefundStarPayment, SendScreen
+from flows.screens import Action, AnswerCallback, RefundStarPayment, RunChatTurn, SendScreen
 from flows.session import session_from_state, session_to_state
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
 from integrations.telegram.renderer import TelegramRenderer
@@ -31,6 +34,7 @@ from runtime.ids import fresh_entropy, new_request_id
 from runtime.incoming import actor_of, to_incoming
 from runtime.logs import redact
 from runtime.money import refund_rejected
+from runtime.outage import INFRASTRUCTURE_ERRORS as INFRASTRUCTURE_ERRORS  # errors that are not the update's
 from runtime.preload import Preloader
 from runtime.updates import convert_update
 
@@ -38,17 +42,10 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 
-_actions_type = list[Action]
+Heartbeat = Callable[[], Awaitable[None]]
+AnswerRunner = Callable[[RunChatTurn, Heartbeat], Awaitable[None]]
 
-# Errors that say "the database is not reachable right now", not "this update is broken".
-INFRASTRUCTURE_ERRORS = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-)
+_actions_type = list[Action]
 
 
 def _chat_of(action: Action, own_chat: int) -> int:
@@ -99,9 +96,19 @@ class UpdateProcessor:
         self.ctx = ctx
         self.admin_ids = admin_ids
         self.free_quota = ctx.policy.free_daily_quota if ctx.policy is not None else 0
+        self.text_quota = ctx.policy.text_free_daily_quota if ctx.policy is not None else 0
         # The app sets preload.kie_balance once the Kie client exists (admin figures show "—" until then).
-        self.preload = Preloader()
+        text = ctx.catalog.text if ctx.catalog is not None else NO_TEXT
+        self.preload = Preloader(text=text, text_quota=self.text_quota)
         self.unreachable = UnreachableChats()
+        # 💬 Тексты: runs a chat answer (the app sets it: runtime.chat.runner.run_turn with its services);
+        # the inbox worker's lease, which a long answer keeps extending.
+        self.answer: AnswerRunner | None = None
+        self.lease_seconds = 60.0
+        # The updates whose answer is being streamed now: they wait on Kie, not on the database, so the
+        # inbox worker does not count them against its concurrency (it is told when one starts).
+        self.answering: set[asyncio.Task] = set()
+        self.on_answering: Callable[[], None] = lambda: None
 
     async def process(self, row: LeasedUpdate) -> None:
         if row.status == "pending":
@@ -159,7 +166,7 @@ class UpdateProcessor:
             )
             outcome = REGISTRY.decide(matched, event, session, loaded, self.ctx)
             for effect in outcome.effects:
-                await effects.apply(conn, effect, context.user.id, self.free_quota)
+                await effects.apply(conn, effect, context.user.id, self.free_quota, self.text_quota)
             actions = list(outcome.actions)
             if event.callback_id and not any(isinstance(a, AnswerCallback) for a in actions):
                 # Every button press is answered, or the user's client keeps spinning.
@@ -185,7 +192,11 @@ class UpdateProcessor:
             if target in gone:
                 continue
             try:
-                new_id = await self.renderer.perform(action)
+                if isinstance(action, RunChatTurn):
+                    await self._answer(row, action)
+                    new_id = None
+                else:
+                    new_id = await self.renderer.perform(action)
             except (UserBlockedBot, RejectedByTelegram) as exc:
                 if isinstance(action, RefundStarPayment):
                     log.error("update %s: Telegram refused a Stars refund: %s", row.update_id, exc)
@@ -217,6 +228,35 @@ class UpdateProcessor:
                 await inbox.mark_sent(self.pool, row.update_id, index + 1)
         # The common case in one statement: done, and the newest control message remembered.
         await update_context.finish(self.pool, row.update_id, chat_id, control_message_id)
+
+    async def _answer(self, row: LeasedUpdate, action: RunChatTurn) -> None:
+        """A chat answer, streamed while this update stays 'replying' (the chat's next message waits).
+        The run is idempotent: a crash mid-answer brings the update back after its lease, and the runner
+        tries once more at most (then gives the money back and tells the user); TransientSendError
+        means: deliver it again later."""
+        if self.answer is None:
+            log.error("update %s: a chat answer with no chat services; skipped", row.update_id)
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self.answering.add(task)
+        self.on_answering()
+        try:
+            await self.answer(action, self._lease_keeper(row.update_id))
+        finally:
+            self.answering.discard(task)
+
+    def _lease_keeper(self, update_id: int) -> Heartbeat:
+        """Keeps the update's lease while an answer is written, renewing it a third of the way through."""
+        renewed = time.monotonic()
+
+        async def beat() -> None:
+            nonlocal renewed
+            if time.monotonic() - renewed >= self.lease_seconds / 3:
+                renewed = time.monotonic()
+                await inbox.extend_lease(self.pool, update_id, self.lease_seconds)
+
+        return beat
 
     async def _failed(self, row: LeasedUpdate, exc: Exception) -> None:
         error = redact("".join(traceback.format_exception_only(type(exc), exc)).strip())

@@ -91,6 +91,13 @@ class TgMyChatMember(msgspec.Struct, frozen=True):
     new_chat_member: TgChatMemberStatus | None = None
 
 
+class TgMessageGenerationStopped(msgspec.Struct, frozen=True):
+    """The user pressed stop on a streamed draft (sendMessageDraft with can_stop)."""
+
+    chat: TgChat
+    draft_id: int = 0
+
+
 class TgUpdate(msgspec.Struct, frozen=True):
     update_id: int
     message: TgMessage | None = None
@@ -98,10 +105,18 @@ class TgUpdate(msgspec.Struct, frozen=True):
     pre_checkout_query: TgPreCheckoutQuery | None = None
     my_chat_member: TgMyChatMember | None = None
     inline_query: TgInlineQuery | None = None
+    stopped_message_generation: TgMessageGenerationStopped | None = None
 
 
 # The update kinds TRT handles; also what setWebhook/getUpdates ask Telegram for.
-ALLOWED_UPDATES = ("message", "callback_query", "pre_checkout_query", "my_chat_member", "inline_query")
+ALLOWED_UPDATES = (
+    "message",
+    "callback_query",
+    "pre_checkout_query",
+    "my_chat_member",
+    "inline_query",
+    "stopped_message_generation",
+)
 
 _decode_update = msgspec.json.Decoder(TgUpdate).decode
 
@@ -116,6 +131,8 @@ class UpdateHead(msgspec.Struct, frozen=True):
     limited: bool = False
     callback_id: str | None = None
     language_code: str | None = None
+    # A button's data: ❌ Остановить is acted on when it is stored (runtime/chat/stop.py).
+    callback_data: str | None = None
 
 
 class MalformedUpdate(ValueError):
@@ -153,6 +170,7 @@ def head_of(update: TgUpdate) -> UpdateHead | None:
             limited=True,
             callback_id=cq.id,
             language_code=cq.from_.language_code,
+            callback_data=cq.data,
         )
     if update.pre_checkout_query is not None:
         return UpdateHead(update.update_id, "pre_checkout_query", update.pre_checkout_query.from_.id)
@@ -170,6 +188,9 @@ def head_of(update: TgUpdate) -> UpdateHead | None:
             limited=True,
             language_code=sender.language_code,
         )
+    if update.stopped_message_generation is not None:
+        stopped = update.stopped_message_generation
+        return UpdateHead(update.update_id, "stopped_message_generation", stopped.chat.id)
     return None
 
 

@@ -6,7 +6,8 @@ Cloudflare's bare 403 "error code: 1010" for clients without a browser User-Agen
 `param` as JSON STRINGS (`param.input` double-encoded), nulls while running, `costTime` in seconds,
 Suno's `data: null` for unknown tasks, snake_case task ids in Runway/Suno callbacks, Aleph's
 top-level `taskId`, the live upload answer shape. It serves uploaded files and generated results at its
-own `/files/...` URLs and sends callbacks (lost, duplicated, delayed, signed) when tasks finish.
+own `/files/...` URLs and sends callbacks (lost, duplicated, delayed, signed) when tasks finish. The
+synchronous chat endpoints (sandbox/kie_chat.py) are served on the same host; `chat` is their state.
 
 Deliberately independent of integrations/kie (no imports from it): a fake that reuses the code under
 test cannot catch that code's mistakes.
@@ -20,6 +21,7 @@ Knobs (all on `FakeKie`):
   error on the next call of a kind (create, query, upload, credit).
 - `callback_mode(lost=, copies=, delay=)`, `hmac_key=...` (signed callbacks), `go_down()`/`come_back()`
   (connection refused), `expire(url)`, `serve_file(path, content, content_type)`, `credits`.
+- `chat`: the chat endpoints' knobs and records (`queue_answer`, `fail_next`, `token_delay`, `calls`…).
 - Records: `requests`, `tasks`, `created_per_model`, `queries_per_task`, `uploads`, `callbacks_sent`,
   `refused` (createTask calls refused for a documented limit, see kie_limits.py).
 """
@@ -41,6 +43,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from .kie_chat import KieChatState, add_chat_routes
 from .kie_limits import refusal
 
 __all__ = [
@@ -260,6 +263,8 @@ class FakeKie:
         self._http: ClientSession | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._serial = itertools.count(1)
+        # The chat endpoints' state (knobs and records: sandbox/kie_chat.py); its credit route is ours.
+        self.chat = self._chat_state(api_key)
         self.reset()
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -302,6 +307,8 @@ class FakeKie:
 
     async def _serve(self) -> None:
         app = web.Application(client_max_size=200 * 1024 * 1024)
+        # Kie's synchronous chat endpoints live on the same host (sandbox/kie_chat.py), matched first.
+        add_chat_routes(app, self.chat)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=False)
         await self._runner.setup()
@@ -323,8 +330,12 @@ class FakeKie:
         # Real Kie uploads go to another host; one server is enough to exercise both.
         return self.base_url
 
+    def _chat_state(self, api_key: str) -> KieChatState:
+        return KieChatState(api_key=api_key, credit_route=False)
+
     def reset(self) -> None:
         """Forget tasks, scripts, records and injected faults (the port stays)."""
+        self.chat.reset()
         self.requests: list[RecordedRequest] = []
         self.tasks: dict[str, FakeTask] = {}
         self.created_per_model: collections.Counter[str] = collections.Counter()

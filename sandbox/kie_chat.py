@@ -1,7 +1,8 @@
 """A fake of Kie's synchronous chat endpoints, following ../shared/kie/chat.md §10 (vendored here).
 
 Standalone on purpose: `add_chat_routes(app, state)` mounts the routes on any aiohttp app (the fake
-Kie, a bench server), `start_chat_server(state)` runs them alone. Like the fake Kie it does not import
+Kie mounts them on its own server — `FakeKie.chat` is their state — so the bot meets one emulator on
+KIE_API_BASE, as it meets one Kie; a bench server), `start_chat_server(state)` runs them alone. Like the fake Kie it does not import
 integrations/kie: a fake reusing the code under test cannot catch its mistakes.
 
 Wire behaviour (chat.md §2–§8):
@@ -120,6 +121,12 @@ class KieChatState:
     calls: list[ChatCall] = field(default_factory=list)
     closed_early: int = 0
     credit_route: bool = True
+
+    def reset(self) -> None:
+        """Back to a fresh state (knobs, records, faults), keeping the key and the routes it serves."""
+        fresh = type(self)(api_key=self.api_key, credit_route=self.credit_route)
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(fresh, name))
 
     def queue_answer(self, text: str) -> None:
         self.answers.append(text)
@@ -251,7 +258,11 @@ class _FakeChat:
                     content_type="text/html",
                 )
             if fault.mode == "hang":
-                await asyncio.sleep(3600)
+                # No answer, ever: the wait ends when the client gives up and closes the connection
+                # (so a server that lets handlers finish after a disconnect still shuts down at once).
+                while request.transport is not None and not request.transport.is_closing():
+                    await asyncio.sleep(0.05)
+                return _envelope(408)
         return body, fault
 
     def _settle(self, turn: _Turn, fault: ChatFault | None) -> float | None:

@@ -10,7 +10,9 @@ failCode 500), so the failure screens and the refund can be seen.
 Results are drawn in a worker thread while createTask answers (real Kie takes about a second there
 too), so the event loop that also serves the bot and the web chat never stalls on a video.
 
-Text chat (issue 9) plugs in at `chat_reply`: the fake chat endpoints ask it for the answer to stream.
+Text chat: the chat endpoints (sandbox/kie_chat.py, mounted on this same server) stream the answer of
+`chat_reply` at a model's pace; the page's "fail next" switch fails the next chat answer too (Kie's
+HTTP 200 with code 500).
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import asyncio
 import itertools
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from aiohttp import web
 
 from sandbox import media
 from sandbox.kie import _DEDICATED_MODEL, DEFAULT_API_KEY, Fail, FakeKie, FakeTask, Phase, Succeed
+from sandbox.kie_chat import ChatFault, KieChatState
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,19 @@ _RESOLUTION_KEYS = ("resolution", "quality", "image_resolution", "mode")
 _COUNT_KEYS = ("num_images", "n", "nVariants", "numberOfImages", "max_images")
 _SPEECH_WORDS = ("speech", "voice", "tts", "lip", "avatar", "talk", "isolation")
 FAILURE = Fail(code="500", message="Internal error, please try again later.")
+
+
+@dataclass
+class _DemoChat(KieChatState):
+    """The chat endpoints' state in the demo: the page's failure switch applies to answers too."""
+
+    owner: Any = None
+
+    def _fault(self, model: str) -> ChatFault | None:
+        if self.owner is not None and self.owner.fail_next_run:
+            self.owner.fail_next_run = False
+            return ChatFault(code=500)
+        return super()._fault(model)
 
 
 class ModelProfile(NamedTuple):
@@ -70,6 +87,7 @@ class SimulatedKie(FakeKie):
         self.profiles = dict(profiles or {})
         self.delay_scale = delay_scale
         self.fail_next_run = False
+        self._pace_chat()
         # Drawn results by the identity of the request body they were drawn for (the body is kept
         # alive with them, so the id cannot be reused before the task completes and takes them).
         self._drawn: dict[int, tuple[dict[str, Any], list[media.Rendered]]] = {}
@@ -83,13 +101,38 @@ class SimulatedKie(FakeKie):
         return ModelProfile(kind, _DEFAULT_SECONDS[kind])
 
     def chat_reply(self, model: str, messages: list[dict[str, Any]]) -> str:
-        """The seam for text chat: the answer a chat model gives in the demo (streamed by the caller)."""
+        """The seam for text chat: the answer a chat model gives in the demo, in Markdown as models
+        write (the chat endpoints of sandbox/kie_chat.py stream it word by word at a model's pace)."""
         last = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
         text = last if isinstance(last, str) else " ".join(str(part) for part in last or [])
         return (
-            f"Это демо-ответ модели {model}. Вы написали: «{text.strip()[:400]}». "
-            "В настоящем запуске здесь ответит сама модель."
+            f"**Демо-ответ модели {model}.** Вы написали: «{text.strip()[:400]}».\n\n"
+            "В настоящем запуске здесь ответит сама модель, а пока — как это выглядит:\n\n"
+            "- ответ приходит **потоком**, по мере того как модель его пишет;\n"
+            "- длинные ответы делятся на сообщения по 4096 символов;\n"
+            "- модель помнит разговор, пока вы не нажмёте «🧹 Новый диалог»;\n"
+            "- под ответом — его цена и остаток на балансе.\n\n"
+            '```python\nprint("Привет из демо TRT")\n```'
         )
+
+    # --- text chat: the endpoints of sandbox/kie_chat.py at a model's pace -------------------------
+
+    def _chat_state(self, api_key: str) -> KieChatState:
+        return _DemoChat(api_key=api_key, credit_route=False)
+
+    def reset(self) -> None:
+        super().reset()
+        self._pace_chat()
+
+    def _pace_chat(self) -> None:
+        """Answers from `chat_reply`, the first word after a moment, then about 30 words a second."""
+        chat = self.chat
+        assert isinstance(chat, _DemoChat)
+        chat.owner = self
+        chat.answer_for = lambda model, text: self.chat_reply(model, [{"role": "user", "content": text}])
+        scale = getattr(self, "delay_scale", 1.0)  # reset() runs once before __init__ sets it
+        chat.first_token_delay = 0.6 * scale
+        chat.token_delay = 0.03 * scale
 
     # --- create: pace, outcome and results of the task ---------------------------------------------
 

@@ -43,6 +43,7 @@ __all__ = [
     "make_message_update",
     "make_my_chat_member_update",
     "make_pre_checkout_update",
+    "make_stopped_generation_update",
     "make_successful_payment_update",
     "parse_html",
 ]
@@ -684,6 +685,15 @@ def make_callback_update(
             "chat_instance": f"-{abs(chat_id) * 7919 % 10**18}",
             "data": data,
         },
+    }
+
+
+def make_stopped_generation_update(update_id: int, chat_id: int, draft_id: int) -> dict[str, Any]:
+    """A ``stopped_message_generation`` update: the user pressed stop on a streamed draft
+    (sendMessageDraft with ``can_stop``). It names the chat and the draft, not the user."""
+    return {
+        "update_id": update_id,
+        "stopped_message_generation": {"chat": _chat(chat_id), "draft_id": draft_id},
     }
 
 

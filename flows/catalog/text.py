@@ -148,6 +148,9 @@ def _load(path: Path, taken_slugs: dict[str, str]) -> TextCatalog:
 
 
 def check_text_model(model: TextModel) -> Iterator[tuple[str, str]]:
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,48}", model.id):
+        # The id rides in callback data (flows/payloads/chat.py): short, and no ":" separator.
+        yield "id", "at most 48 characters of [A-Za-z0-9._-]"
     expected = re.sub(r"[/.]", "-", model.id)
     if model.slug != expected:
         yield "slug", f"must be {expected!r} (the id with '/' and '.' turned into '-')"

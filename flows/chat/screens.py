@@ -10,9 +10,9 @@ from flows.catalog.pricing import PricingPolicy, format_rub
 from flows.catalog.text import TextCatalog, TextModel
 from flows.chat.modes import MODES, mode_name
 from flows.chat.pricing import per_1000_words_kopecks, typical_answer_kopecks
-from flows.chat.turn import MAX_PHOTOS, TurnRefusal
+from flows.chat.turn import MAX_PHOTOS, DialogItem, TurnRefusal
 from flows.screens import Button, Screen
-from flows.texts import t
+from flows.texts import keys, t
 
 Rows = tuple[tuple[Button, ...], ...]
 
@@ -200,3 +200,69 @@ def failure_text(lang: str, code: str, request_id: str, reason: str = "") -> str
         request_id=request_id,
         reason=html.escape(reason[:200]),
     )
+
+
+def dialog_screen(
+    lang: str,
+    model: TextModel,
+    mode: str,
+    *,
+    mode_data: str,
+    other_data: str,
+    history_data: str,
+    menu_data: str,
+    new_data: str | None = None,
+    hint: str = "",
+    notice: str | None = None,
+) -> Screen:
+    """The dialog's own message: which model and mode, what to do; 🧹 only when there is context."""
+    text = dialog_started_text(lang, model, mode, hint=hint)
+    if notice:
+        text = f"{notice}\n\n{text}"
+    rows: list[tuple[Button, ...]] = [
+        (Button(t(lang, "chat.button.mode", mode=mode_name(lang, mode)), data=mode_data),)
+    ]
+    if new_data is not None:
+        rows.append((Button(t(lang, "chat.button.new"), data=new_data),))
+    rows.append(
+        (
+            Button(t(lang, "chat.button.other"), data=other_data),
+            Button(t(lang, "chat.button.history"), data=history_data),
+        )
+    )
+    rows.append((Button(t(lang, "menu.back_to_menu"), data=menu_data),))
+    return Screen(text=text, buttons=tuple(rows))
+
+
+def history_line(lang: str, item: DialogItem, moment: str) -> str:
+    """`• GPT-5.2 · Как устроен двигатель… · 12.05` (• marks the dialog a new message continues)."""
+    topic = item.title or t(lang, "chat.history.untitled")
+    short = topic if len(topic) <= 28 else topic[:27] + "…"
+    return t(
+        lang,
+        "chat.history.line",
+        open="• " if item.open else "",
+        title=_title_of(lang, item),
+        topic=short,
+        when=moment,
+    )
+
+
+def _title_of(lang: str, item: DialogItem) -> str:
+    key = f"chat.model.{item.model_id}.title"
+    return t(lang, key) if key in keys(lang) else item.model_id
+
+
+def history_screen(
+    lang: str, lines: list[tuple[str, str]], *, back: Rows, notice: str | None = None
+) -> Screen:
+    """🗂 История: one button a dialog, (label, callback data) given, newest first."""
+    text = t(lang, "chat.history.title" if lines else "chat.history.empty")
+    if notice:
+        text = f"{notice}\n\n{text}"
+    rows = tuple((Button(label, data=data),) for label, data in lines)
+    return Screen(text=text, buttons=rows + back)
+
+
+def media_hint(lang: str) -> str:
+    return t(lang, "chat.refuse.media")

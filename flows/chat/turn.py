@@ -18,23 +18,14 @@ from flows.chat.modes import DEFAULT_MODE, Mode, is_mode, system_prompt
 from flows.chat.pricing import hold_kopecks
 from flows.chat.tokens import upper_tokens
 
+# The action that hands a turn to the runtime lives with the other actions (flows/screens.py), the
+# views a decision reads with the other views (flows/views.py).
+from flows.screens import RunChatTurn as RunChatTurn
+from flows.views import ChatAccount as ChatAccount
+from flows.views import DialogItem as DialogItem
+from flows.views import DialogView as DialogView
+
 MAX_PHOTOS = 4
-
-
-class DialogView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """The user's open dialog with a model, as preloaded for a decision (None: none yet)."""
-
-    dialog_id: int
-    model_id: str
-    mode: str
-    turns: int
-    context_tokens: int  # the stored turns' estimates, summed
-
-
-class ChatAccount(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    available_kopecks: int
-    free_left: int  # free text answers left today (Moscow day)
-    free_quota: int
 
 
 class ChatTurnRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -77,12 +68,11 @@ class SetDialogMode(msgspec.Struct, frozen=True, tag="set_dialog_mode"):
     mode: str
 
 
-class RunChatTurn(msgspec.Struct, frozen=True, tag="run_chat_turn", forbid_unknown_fields=True):
-    """Action (phase 2, after the commit): run the pending turn with this hold key. The inbox row stays
-    'replying' meanwhile, so the chat's next message waits its turn."""
+class ReopenDialog(msgspec.Struct, frozen=True, tag="reopen_dialog"):
+    """Effect: a past dialog (🗂 История) becomes the open one of its model; its context comes back."""
 
-    key: str
-    chat_id: int
+    user_id: int
+    dialog_id: int
 
 
 def turn_key(request_id: str, user_id: int, model_id: str) -> str:

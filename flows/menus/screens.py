@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from flows.catalog.human import model_title
 from flows.context import FlowContext
 from flows.menus import browse
+from flows.payloads.chat import OpenTexts
 from flows.payloads.menus import ChooseLanguage, OpenFree, OpenHelp, OpenMenu, OpenSettings, OpenSupport
 from flows.payloads.money import OpenBalance, OpenHistory
 from flows.payloads.wizard import OpenCard
@@ -15,6 +16,7 @@ from flows.screens import Button, Screen, grid
 from flows.texts import t
 
 MENU = OpenMenu().data()
+TEXTS = OpenTexts().data()
 SUPPORT = OpenSupport().data()
 MAX_RECENT = 3
 # (longest label, buttons per row) for the recent models' row(s).
@@ -46,12 +48,14 @@ def main_menu(
     notice: str | None = None,
     recent: Sequence[str] = (),
 ) -> Screen:
-    """The user's last models, then categories that have models, the free section, then help,
-    settings and support. Only sections that work are shown."""
+    """💬 Тексты, the user's last models, then categories that have models, the free section, then
+    help, settings and support. Only sections that work are shown."""
     text = t(lang, "menu.title")
     if notice:
         text = f"{notice}\n\n{text}"
     rows: list[tuple[Button, ...]] = []
+    if ctx is not None and ctx.catalog is not None and ctx.catalog.text.enabled():
+        rows.append((Button(t(lang, "menu.texts"), data=TEXTS),))
     if ctx is not None:
         rows += grid(recent_buttons(recent, lang, ctx), widths=RECENT_GRID)
         categories = [

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 from flows.catalog.pricing import format_rub
 from flows.menus.screens import back_to_menu_row
+from flows.payloads.chat import ChatResume
+from flows.payloads.money import TopupResume
 from flows.screens import Button
 from flows.session import Session
-from flows.states import AdminFlow, TopupFlow, WizardSnapshot
+from flows.states import AdminFlow, ChatFlow, TopupFlow, WizardSnapshot
 from flows.texts import t
 
 PLACE = "money"
@@ -73,12 +75,27 @@ def admin_flow(session: Session) -> AdminFlow:
     return flow if session.place == ADMIN_PLACE and isinstance(flow, AdminFlow) else AdminFlow()
 
 
-def resume_of(session: Session) -> WizardSnapshot | None:
-    """The wizard the user left for a top-up (its input is kept and comes back on return)."""
+def resume_of(session: Session) -> WizardSnapshot | ChatFlow | None:
+    """The wizard (or the dialog of 💬 Тексты) the user left for a top-up: its input is kept and comes
+    back on return."""
     flow = session.flow
     if session.place == "wizard" and isinstance(flow, WizardSnapshot):
         return flow
+    if session.place == "chat" and isinstance(flow, ChatFlow):
+        return flow
     return topup_flow(session).resume
+
+
+def resume_data(resume: WizardSnapshot | ChatFlow) -> str:
+    """The button back to what the user left: the confirm step, or the dialog (whose kept message is
+    sent then)."""
+    if isinstance(resume, ChatFlow):
+        return ChatResume(resume.model_id).data()
+    return TopupResume().data()
+
+
+def resume_label(lang: str, resume: WizardSnapshot | ChatFlow) -> str:
+    return t(lang, "chat.button.resume" if isinstance(resume, ChatFlow) else "money.resume")
 
 
 def status_text(lang: str, status: str) -> str:

@@ -44,7 +44,7 @@ from flows.preload import NOTHING, Needs
 from flows.routing.registry import Declaration, OnCallback, OnCommand, OnEvent, OnMessage, Request, Route
 from flows.screens import AnswerCallback, Screen, SendScreen
 from flows.session import Session
-from flows.states import AdminFlow
+from flows.states import AdminFlow, WizardSnapshot
 from flows.texts import t
 from flows.wizard.flow import WizardFlow
 
@@ -137,6 +137,8 @@ def declarations(wizard: WizardFlow) -> tuple[Declaration, ...]:
     def resume(req: Request) -> Outcome:
         """Back to the confirm step the user left for a top-up, with everything they had entered."""
         snap = c.resume_of(req.session)
+        if not isinstance(snap, WizardSnapshot):  # a dialog's way back is its own button (ChatResume)
+            snap = None
         catalog = req.ctx.catalog
         entry = catalog.get(snap.model_id) if snap is not None and catalog is not None else None
         if snap is None or entry is None or not entry.enabled:

@@ -122,9 +122,13 @@ def on_payment(req: Request) -> Outcome:
             incoming, session, Screen(text=t(lang, "stars.unmatched"), buttons=(c.menu_row(lang),))
         )
         return Outcome(session=outcome.session, actions=outcome.actions + alerts)
+    rows: list[tuple[Button, ...]] = [(Button(t(lang, "balance.button"), data=OpenBalance().data()),)]
+    resume = c.topup_flow(session).resume
+    if resume is not None:  # back to what the top-up was for, in one tap
+        rows.insert(0, (Button(c.resume_label(lang, resume), data=c.resume_data(resume)),))
     screen = Screen(
         text=t(lang, "stars.credited", amount=c.rub(order.amount_kopecks), stars=payment.total_amount),
-        buttons=((Button(t(lang, "balance.button"), data=OpenBalance().data()),), c.menu_row(lang)),
+        buttons=(*rows, c.menu_row(lang)),
     )
     outcome = show(incoming, session, screen)
     effect = PayStarsOrder(order.id, incoming.user_id, payment.charge_id, order.amount_kopecks)

@@ -27,12 +27,11 @@ from flows.payloads.money import (
     TopupAmount,
     TopupCancel,
     TopupPaid,
-    TopupResume,
     TopupStars,
 )
 from flows.routing.registry import Request
 from flows.screens import Button, Screen, SendFile, SendScreen
-from flows.states import Screenshot, TopupFlow, TopupStep, WizardSnapshot
+from flows.states import ChatFlow, Screenshot, TopupFlow, TopupStep, WizardSnapshot
 from flows.texts import t
 from flows.views import TopupView
 
@@ -46,19 +45,21 @@ def step_after(step: str, event: str) -> TopupStep:
     return target  # type: ignore[return-value]
 
 
-def amount_screen(lang: str, *, problem: str | None = None, resume: bool = False) -> Screen:
+def amount_screen(
+    lang: str, *, problem: str | None = None, resume: WizardSnapshot | ChatFlow | None = None
+) -> Screen:
     text = t(lang, "money.amount_title", min=c.rub(c.MIN_TOPUP), max=c.rub(c.MAX_TOPUP))
     if problem:
         text = f"⚠️ {problem}\n\n{text}"
     presets = tuple(Button(c.rub(r * 100), data=TopupAmount(r * 100).data()) for r in c.PRESETS_RUB)
-    back = TopupResume() if resume else OpenBalance()
+    back = c.resume_data(resume) if resume is not None else OpenBalance().data()
     return Screen(
         text=text,
         buttons=(
             presets[:2],
             presets[2:],
             (Button(t(lang, "stars.option"), data=TopupStars().data()),),
-            c.back_row(lang, back.data()),
+            c.back_row(lang, back),
         ),
     )
 
@@ -66,7 +67,7 @@ def amount_screen(lang: str, *, problem: str | None = None, resume: bool = False
 def open_amount(req: Request, *, problem: str | None = None, resume: WizardSnapshot | None = None) -> Outcome:
     resume = resume or c.resume_of(req.session)
     flow = TopupFlow(step="amount", resume=resume)
-    screen = amount_screen(req.event.lang, problem=problem, resume=resume is not None)
+    screen = amount_screen(req.event.lang, problem=problem, resume=resume)
     return show(req.event, req.session.at(c.PLACE, flow), screen)
 
 
@@ -189,7 +190,7 @@ def on_paid(req: Request) -> Outcome:
     new_flow = TopupFlow(step=step_after("details", "paid"), resume=flow.resume)
     buttons: list[tuple[Button, ...]] = [(Button(t(lang, "balance.button"), data=OpenBalance().data()),)]
     if flow.resume is not None:
-        buttons.insert(0, (Button(t(lang, "money.resume"), data=TopupResume().data()),))
+        buttons.insert(0, (Button(c.resume_label(lang, flow.resume), data=c.resume_data(flow.resume)),))
     buttons.append(c.menu_row(lang))
     screen = Screen(
         text=t(lang, "money.sent", code=code, amount=c.rub(request.amount_kopecks)), buttons=tuple(buttons)

@@ -3,6 +3,8 @@ messages typed at its steps."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flows.incoming import Incoming
 from flows.menus.screens import main_menu
 from flows.outcome import Outcome, show
@@ -23,12 +25,23 @@ def _album_needs(event: Incoming, payload: object, session: Session) -> Needs:
     return Needs(album=media.media_group_id) if media is not None and media.media_group_id else NOTHING
 
 
-def declarations(flow: WizardFlow) -> tuple[Declaration, ...]:
+# Another catalog's card behind a deep link (💬 Тексты: the chat models share the slug space), and
+# what it needs loaded; None from the handler: not one of its models either.
+OtherCard = Callable[[Request, str], Outcome | None]
+OtherNeeds = Callable[[str], Needs]
+
+
+def declarations(
+    flow: WizardFlow, other_card: OtherCard | None = None, other_needs: OtherNeeds | None = None
+) -> tuple[Declaration, ...]:
     def open_model(req: Request, slug: str) -> Outcome:
         catalog = req.ctx.catalog
         entry = catalog.by_slug(slug) if catalog is not None else None
         if entry is not None and entry.enabled:
             return flow.open_card(req, entry)
+        other = other_card(req, slug) if other_card is not None else None
+        if other is not None:
+            return other
         lang = req.event.lang
         screen = main_menu(lang, req.ctx, notice=t(lang, "browse.unknown_model"))
         return show(req.event, leave(req.session, "menu"), screen)
@@ -36,9 +49,15 @@ def declarations(flow: WizardFlow) -> tuple[Declaration, ...]:
     open_card = Route(
         "open_card", lambda req: open_model(req, req.payload.slug), target=PLACE, label="a model from a list"
     )
+
+    def deep_link_needs(event: Incoming, payload: object, session: Session) -> Needs:
+        slug = event.args[len(DEEP_LINK_PREFIX) :]
+        return other_needs(slug) if other_needs is not None else NOTHING
+
     deep_link = Route(
         "deep_link",
         lambda req: open_model(req, req.event.args[len(DEEP_LINK_PREFIX) :]),
+        needs=deep_link_needs,
         target=PLACE,
         label="/start m-<slug>",
     )

@@ -110,6 +110,7 @@ class AnswerStream:
         self._next_at = self.clock() + self.min_interval
         try:
             await self._send_preview(html_text)
+            self._spaced_from_now()
         except TelegramRetryAfter as exc:
             log.info(
                 "chat %s: Telegram asks to wait %ss before the next preview", self.chat_id, exc.retry_after
@@ -207,7 +208,13 @@ class AnswerStream:
                 "chat %s: answer part not parsed as HTML (%s); sending it as plain text", self.chat_id, exc
             )
             message_id = await self._deliver(markdown.to_plain(part), markup, reuse=reuse, plain=True)
+        self._spaced_from_now()
         return message_id
+
+    def _spaced_from_now(self) -> None:
+        """The next update waits a full interval after Telegram answered this one too: counted from the
+        send alone, a slow request followed by a fast one would reach Telegram less than a second apart."""
+        self._next_at = max(self._next_at, self.clock() + self.min_interval)
 
     async def _deliver(
         self, text: str, markup: InlineKeyboardMarkup | None, *, reuse: bool, plain: bool

@@ -10,15 +10,17 @@ import asyncpg
 
 from flows.chat.turn import (
     ChatAccount,
+    DialogItem,
     DialogView,
     NewDialog,
+    ReopenDialog,
     ReserveChatTurn,
     SetDialogMode,
     turn_key,
 )
 from persistence import chat_free, chat_runs, dialogs, ledger
 
-ChatEffect = ReserveChatTurn | NewDialog | SetDialogMode
+ChatEffect = ReserveChatTurn | NewDialog | SetDialogMode | ReopenDialog
 
 
 class FreeTextGone(Exception):
@@ -26,7 +28,7 @@ class FreeTextGone(Exception):
 
 
 def is_chat_effect(effect: object) -> bool:
-    return isinstance(effect, ReserveChatTurn | NewDialog | SetDialogMode)
+    return isinstance(effect, ReserveChatTurn | NewDialog | SetDialogMode | ReopenDialog)
 
 
 async def apply(conn: asyncpg.Connection, effect: ChatEffect, *, free_quota: int) -> None:
@@ -38,6 +40,8 @@ async def apply(conn: asyncpg.Connection, effect: ChatEffect, *, free_quota: int
             # InsufficientFunds propagates: the update is retried and the flow offers a top-up.
             await ledger.hold(conn, request.user_id, 0 if request.free else request.hold_kopecks, key)
             dialog = await dialogs.open_dialog(conn, request.user_id, request.model_id, request.mode)
+            if dialog.mode != request.mode:  # the mode chosen since: the dialog keeps it from now on
+                await dialogs.set_mode(conn, request.user_id, request.model_id, request.mode)
             await chat_runs.create(
                 conn, key, request.request_id, request.user_id, request.chat_id, dialog.id, request
             )
@@ -45,6 +49,9 @@ async def apply(conn: asyncpg.Connection, effect: ChatEffect, *, free_quota: int
             await dialogs.close_dialog(conn, user_id, model_id)
         case SetDialogMode(user_id=user_id, model_id=model_id, mode=mode):
             await dialogs.set_mode(conn, user_id, model_id, mode)
+        case ReopenDialog(user_id=user_id, dialog_id=dialog_id):
+            # None: not the user's (a forged button); the flow showed the dialog only when it was.
+            await dialogs.reopen(conn, user_id, dialog_id)
         case _:
             raise TypeError(f"no handler for chat effect {type(effect).__name__}")
 
@@ -68,3 +75,24 @@ async def chat_account(
 ) -> ChatAccount:
     left = await chat_free.left(conn, user_id, quota)
     return ChatAccount(available_kopecks=available_kopecks, free_left=left, free_quota=quota)
+
+
+def _item(found: dialogs.Dialog) -> DialogItem:
+    return DialogItem(
+        dialog_id=found.id,
+        model_id=found.model_id,
+        mode=found.mode,
+        title=found.title,
+        open=found.open,
+        updated_at=found.updated_at,
+    )
+
+
+async def dialog_items(conn: asyncpg.Connection, user_id: int, limit: int = 10) -> tuple[DialogItem, ...]:
+    """🗂 История: the user's dialogs that have messages, newest first."""
+    return tuple(_item(d) for d in await dialogs.list_dialogs(conn, user_id, limit))
+
+
+async def dialog_item(conn: asyncpg.Connection, user_id: int, dialog_id: int) -> DialogItem | None:
+    found = await dialogs.get(conn, dialog_id)
+    return _item(found) if found is not None and found.user_id == user_id else None

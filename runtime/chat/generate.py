@@ -40,9 +40,11 @@ async def generate(
 
     async def consume() -> None:
         nonlocal answer
-        stream = services.chat.stream(
-            request, timeout=model.timeout_seconds, idle_timeout=model.idle_timeout_seconds
-        )
+        cap = services.timings.timeout_cap_seconds
+        timeout, idle = float(model.timeout_seconds), float(model.idle_timeout_seconds)
+        if cap is not None:
+            timeout, idle = min(timeout, cap), min(idle, cap)
+        stream = services.chat.stream(request, timeout=timeout, idle_timeout=idle)
         try:
             async for item in stream:
                 if isinstance(item, TextDelta):

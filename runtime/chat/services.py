@@ -12,6 +12,7 @@ from aiogram import Bot
 
 from flows.catalog import Catalog, PricingPolicy
 from flows.chat import screens
+from flows.payloads.chat import NewChat, OpenTexts, StopAnswer
 from flows.screens import Button
 from integrations.kie.chat import ChatClient
 from integrations.telegram.renderer import TelegramRenderer
@@ -21,6 +22,7 @@ Rows = tuple[tuple[Button, ...], ...]
 FetchFile = Callable[[str], Awaitable[tuple[bytes, str]]]  # Telegram file_id → (bytes, file_path)
 Upload = Callable[[bytes, str, str], Awaitable[str]]  # bytes, name, mime → Kie's public URL
 Alert = Callable[[str, str], Awaitable[None]]  # kind, request id → the operator is told (rate-limited)
+STOP_DATA = StopAnswer().data()
 
 
 class ChatTimings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -34,15 +36,17 @@ class ChatTimings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     resend_after_seconds: float = 2.0
     # runtime/jobs/alerts.py reads this through the same attribute name.
     admin_alert_every: float = 3600.0
+    # At most this long for any model's answer and silence (tests and benches; None: the catalog's).
+    timeout_cap_seconds: float | None = None
 
 
 @dataclass
 class ChatButtons:
-    """Callback data of the answer's buttons; the route registry owns the format (placeholders here)."""
+    """Callback data of the answer's buttons (flows/payloads/chat.py; the route registry decodes them)."""
 
-    new_data: Callable[[str], str] = lambda model_id: "chat:new"
-    other_data: Callable[[str], str] = lambda model_id: "chat:other"
-    stop_data: str = "chat:stop"
+    new_data: Callable[[str], str] = lambda model_id: NewChat(model_id).data()
+    other_data: Callable[[str], str] = lambda model_id: OpenTexts().data()
+    stop_data: str = STOP_DATA
 
     def answer_rows(self, lang: str, model_id: str) -> Rows:
         return screens.answer_buttons(

@@ -21,7 +21,7 @@ from runtime.jobs.poll import check
 from runtime.jobs.progress import show_stage
 from runtime.jobs.services import JobServices
 from runtime.jobs.submit import submit
-from runtime.processor import INFRASTRUCTURE_ERRORS
+from runtime.outage import INFRASTRUCTURE_ERRORS
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,8 @@
 it turns what they type, tap, upload and pay into updates and POSTs them to the bot's webhook in order
 (retrying, as Telegram does, while the bot is down); it downloads result URLs the bot sends, like
 Telegram does, but only from this machine (the demo never contacts the internet); and it tells the
-page about every change a person would see (messages, edits, deletes, toasts, typing, commands).
+page about every change a person would see (messages, edits, deletes, toasts, typing, commands, the
+streamed drafts of a chat answer, with their stop button).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sandbox.telegram import (
     make_callback_update,
     make_message_update,
     make_pre_checkout_update,
+    make_stopped_generation_update,
     make_successful_payment_update,
 )
 
@@ -242,6 +244,18 @@ class LiveTelegram(FakeTelegram):
         self._outbox.put_nowait(paid)
         return paid
 
+    def stop_generation(self, role: str) -> dict[str, Any]:
+        """The stop button on a streamed draft (sendMessageDraft with can_stop): Telegram tells the bot
+        with a `stopped_message_generation` update; the draft stays until the bot's final message."""
+        person = self.person(role)
+        draft = self.drafts.get(person.user_id)
+        if draft is None:
+            raise ChatError("nothing is being written right now", 409)
+        update = make_stopped_generation_update(self.next_update_id(), person.user_id, draft["draft_id"])
+        self._outbox.put_nowait(update)
+        self.publish({"type": "draft_stopped", "chat": person.user_id})
+        return update
+
     def _from_person(self, person: Person, **fields: Any) -> dict[str, Any]:
         photo_size = fields["photo"].pop("_size", None) if "photo" in fields else None
         update = make_message_update(
@@ -365,6 +379,20 @@ class LiveTelegram(FakeTelegram):
             answer = self._checkouts.get(str(params.get("pre_checkout_query_id")))
             if answer is not None and not answer.done():
                 answer.set_result(params)
+        elif method == "sendMessageDraft":
+            chat = params.get("chat_id")
+            draft = self.drafts.get(chat) if isinstance(chat, int) else None
+            if draft is not None:
+                self.publish(
+                    {
+                        "type": "draft",
+                        "chat": chat,
+                        "draft_id": draft["draft_id"],
+                        "text": draft["text"],
+                        "entities": draft["entities"],
+                        "can_stop": bool(params.get("can_stop")),
+                    }
+                )
         elif method == "sendChatAction":
             self.publish({"type": "action", "chat": params.get("chat_id"), "action": params.get("action")})
         elif method in ("setMyCommands", "deleteMyCommands"):
@@ -376,6 +404,9 @@ class LiveTelegram(FakeTelegram):
         elif method.startswith(("send", "edit")) and result is not None:
             for message in result if isinstance(result, list) else [result]:
                 if isinstance(message, dict):
+                    if method.startswith("send"):
+                        # A message from the bot replaces its draft, as in the Telegram apps.
+                        self.drafts.pop(message["chat"]["id"], None)
                     self.publish({"type": "message", "chat": message["chat"]["id"], "message": message})
 
     def _find(self, params: dict[str, Any], action: str = "edit") -> tuple[int | str, dict[str, Any]]:

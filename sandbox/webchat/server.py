@@ -3,11 +3,13 @@ JSON API for what people do, a Server-Sent Events stream of what they see, and t
 
   GET  /  and  /admin            the page (the user's chat with the operator's pane; the operator alone)
   GET  /api/state                both chats, the command menus, the bot's status
-  GET  /api/events               Server-Sent Events: message | delete | toast | action | commands | status | log
+  GET  /api/events               Server-Sent Events: message | draft | draft_stopped | delete | toast | action |
+                                 commands | status | log
   POST /api/{role}/send          {"text": ...}
   POST /api/{role}/tap           {"message_id": ..., "data": ...}
   POST /api/{role}/upload        multipart: file (one or more), caption
   POST /api/{role}/pay           {"message_id": ...}
+  POST /api/{role}/stop          the stop button of a streamed answer (stopped_message_generation)
   POST /api/demo/fail-next       {"on": true|false}: the next generation fails (simulated Kie)
   GET  /media/{file_id}          a file of the chat, with its real content type
   GET  /health                   "ok"
@@ -119,6 +121,10 @@ def build_webchat_app(
                 )
         return _json({"messages": tg.send_files(request.match_info["role"], files, caption)})
 
+    async def stop(request: web.Request) -> web.Response:
+        update = tg.stop_generation(request.match_info["role"])
+        return _json({"draft_id": update["stopped_message_generation"]["draft_id"]})
+
     async def pay(request: web.Request) -> web.Response:
         body = await _body(request)
         paid = await tg.pay(request.match_info["role"], _int(body.get("message_id")))
@@ -159,6 +165,7 @@ def build_webchat_app(
     app.router.add_post("/api/{role}/tap", tap)
     app.router.add_post("/api/{role}/upload", upload)
     app.router.add_post("/api/{role}/pay", pay)
+    app.router.add_post("/api/{role}/stop", stop)
     app.router.add_get("/media/{file_id}", file)
     app.router.add_static("/static/", STATIC)
     return app

@@ -92,9 +92,11 @@ def _copy(tmp_path, mutate):
         (lambda ms: ms[1]["pricing"].update(output=0), "'pricing'"),
         (lambda ms: ms[1]["schema"]["properties"]["max_tokens"].update(maximum=10**6), "max_tokens.maximum"),
         (
-            lambda ms: ms[1].update(slug="google-nano-banana", id="google/nano-banana"),
+            lambda ms: ms[1].update(slug="google-nano-banana", id="google-nano-banana"),
             "also 'google/nano-banana'",
         ),
+        # The id rides in callback data: short and without the ":" separator.
+        (lambda ms: ms[1].update(slug="x" * 49, id="x" * 49), "'id': at most 48 characters"),
         (lambda ms: ms[2].update(send_model=False), "'send_model'"),
         (lambda ms: ms[1]["examples"][0].update(prompt=""), "examples[0].prompt"),
     ],

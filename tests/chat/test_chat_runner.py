@@ -4,6 +4,7 @@ restarts, duplicates, stop, vision, the free quota."""
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 
 import pytest
@@ -12,6 +13,8 @@ from flows.chat.pricing import TurnUsage, token_credits
 from flows.chat.turn import turn_key
 from persistence import chat_free, chat_runs, dialogs, ledger
 from runtime.chat import stop
+from runtime.chat.services import STOP_DATA
+from runtime.updates import UpdateHead, head_of, parse_update
 from sandbox.telegram import DEFAULT_TOKEN
 from tests.chat.conftest import ADMIN, CATALOG, POLICY, USER
 
@@ -187,7 +190,8 @@ async def test_stop_mid_stream_charges_only_what_was_generated(world):
         "update_id": 1,
         "stopped_message_generation": {"chat": {"id": USER, "type": "private"}, "draft_id": 1},
     }
-    assert await stop.note_stop(world.pool, update, lambda data: data == "chat:stop")
+    head = head_of(parse_update(json.dumps(update).encode()))
+    assert await stop.note_stop(world.pool, head, STOP_DATA)
     await asyncio.wait_for(task, 10)
     run = await chat_runs.get(world.pool, key_of(request))
     assert run.state == "stopped" and 0 < run.cost_kopecks < request.hold_kopecks
@@ -200,17 +204,15 @@ async def test_stop_mid_stream_charges_only_what_was_generated(world):
     assert await world.balance() == ledger.Balance(100_00 - run.cost_kopecks, 0)
 
 
+def _head(callback: dict) -> UpdateHead:
+    return head_of(parse_update(json.dumps({"update_id": 2, "callback_query": callback}).encode()))
+
+
 async def test_the_stop_button_is_recognised_from_a_callback_too():
-    update = {
-        "callback_query": {"id": "1", "from": {"id": 5}, "data": "chat:stop", "message": {"chat": {"id": 6}}}
-    }
-    assert stop.stop_chat_of(update, lambda d: d == "chat:stop") == 6
-    assert (
-        stop.stop_chat_of(
-            {"callback_query": {"data": "other", "from": {"id": 5}}}, lambda d: d == "chat:stop"
-        )
-        is None
-    )
+    tap = {"id": "1", "from": {"id": 5}, "data": STOP_DATA, "message": {"message_id": 3, "chat": {"id": 6}}}
+    assert stop.stop_chat_of(_head(tap), STOP_DATA) == 6
+    assert stop.stop_chat_of(_head({**tap, "data": "m:menu"}), STOP_DATA) is None
+    assert stop.stop_chat_of(_head({"id": "1", "from": {"id": 5}, "data": STOP_DATA}), STOP_DATA) == 5
 
 
 async def test_a_photo_goes_to_a_vision_model_through_kies_upload(world):

@@ -92,10 +92,12 @@ async def running_app(
     jobs=None,
     port: int | None = None,
     flood=None,
+    chat=None,
     **overrides: str,
 ):
     """The real app on a free port. `kie`: a started sandbox.kie.FakeKie to point the app at;
-    `jobs`: runtime.jobs.JobsOptions (tests shrink poll intervals and timeouts); `flood`: the per-user
+    `jobs`: runtime.jobs.JobsOptions (tests shrink poll intervals and timeouts); `chat`:
+    runtime.chat.services.ChatTimings (the same for chat answers); `flood`: the per-user
     flood gate (default: one no test reaches, since tests talk faster than people;
     tests/e2e/test_flood.py checks the real one)."""
     from runtime.app import TrtApp
@@ -120,6 +122,7 @@ async def running_app(
         settings,
         host="127.0.0.1",
         jobs=jobs,
+        chat=chat,
         flood=flood if flood is not None else FloodGate(rate=10_000, burst=100_000),
     )
     await app.start()

@@ -1,7 +1,7 @@
 """`trt demo` in a real browser: headless Debian Chromium driven by Playwright (the system browser;
 nothing is downloaded). The story a newcomer clicks through, with a screenshot of every main screen:
 /start → a section's family → a model → prompt → a wrong input and its hint → confirm → the picture; then a top-up by
-transfer approved in the operator's pane.
+transfer approved in the operator's pane; then a dialog in 💬 Тексты, its answer streamed.
 
 Screenshots go to a temporary folder; `scripts/screenshots.sh` runs this test with
 TRT_SCREENSHOTS_DIR=docs/screenshots to refresh the committed ones.
@@ -156,10 +156,30 @@ async def test_a_newcomer_generates_a_picture_and_tops_up_in_the_browser(
         await button(admin, "✅ Подтвердить").click()
         await expect(user.locator(".bubble", has_text="Баланс пополнен на 300 ₽").last).to_be_visible()
         await shots(page, "09-topped-up")
+
+        # 💬 Тексты: a dialog, the answer streamed into a draft with its stop button, then the final one.
+        assert demo.kie is not None
+        demo.kie.chat.token_delay = 0.05  # a model's pace, so the draft is there to be seen for seconds
+        await user.locator("textarea.input").fill("/start")
+        await user.locator("textarea.input").press("Enter")
+        await button(user, "💬 Тексты").click()
+        await button(user, "GPT-5.2").click()
+        await button(user, "💬 Начать диалог").click()
+        await expect(user.locator(".bubble", has_text="Диалог с GPT-5.2").last).to_be_visible()
+        await user.locator("textarea.input").fill("Привет! Что ты умеешь?")
+        await user.locator("textarea.input").press("Enter")
+        await expect(user.locator(".row.draft .text", has_text="Демо-ответ")).to_be_visible()
+        await expect(user.locator(".row.draft button.stop")).to_be_visible()
+        await shots(page, "10-chat-streaming")
+        await expect(user.locator(".bubble", has_text="на балансе").last).to_be_visible()
+        await expect(user.locator(".row.draft")).to_have_count(0)
+        await shots(page, "11-chat-answer")
     finally:
         await demo.stop()
 
-    assert await ledger.balance(db, DEMO_USER.user_id) == ledger.Balance(WELCOME_KOPECKS + 300_00, 0)
+    balance = await ledger.balance(db, DEMO_USER.user_id)
+    charged = WELCOME_KOPECKS + 300_00 - balance.available
+    assert balance.held == 0 and 0 < charged < 100  # an answer costs kopecks
     assert [path.name for path in shots.taken] == [
         "01-new-chat.jpg",
         "02-main-menu.jpg",
@@ -170,5 +190,7 @@ async def test_a_newcomer_generates_a_picture_and_tops_up_in_the_browser(
         "07-balance.jpg",
         "08-operator-approves.jpg",
         "09-topped-up.jpg",
+        "10-chat-streaming.jpg",
+        "11-chat-answer.jpg",
     ]
     assert all(path.stat().st_size > 10_000 for path in shots.taken)

@@ -241,7 +241,14 @@ def test_main_menu_shows_the_last_three_models_that_still_run():
         ("🕘 Z-Image", "c:z-image"),
         ("🕘 Suno · музыка", "c:suno"),
     ]
-    assert view.buttons[3][0] == "🎨 Изображения"
+    # 💬 Тексты first, then the recents, then the sections.
+    assert [label for label, _ in view.buttons[:5]] == [
+        "💬 Тексты",
+        "🕘 Kling 2.6",
+        "🕘 Z-Image",
+        "🕘 Suno · музыка",
+        "🎨 Изображения",
+    ]
 
 
 def test_no_recent_row_for_a_new_user():

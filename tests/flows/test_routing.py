@@ -41,6 +41,7 @@ def _matching(pattern: str | None, length: int) -> str:
         r"^T-[0-9A-HJKMNP-TV-Z]{6}$": "T-4K7Q2M",
         r"^S-[0-9A-HJKMNP-TV-Z]{6}$": "S-4K7Q2M",
         r"^[A-Za-z0-9_-]+$": "a" * length,
+        r"^[A-Za-z0-9._-]+$": "a." * (length // 2),
         r"^[0-9a-z]+$": "z" * length,
         r"^[a-z0-9][a-z0-9-]*$": "f" * length,
     }

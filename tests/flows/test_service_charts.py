@@ -12,9 +12,19 @@ import msgspec
 import pytest
 
 from flows.app import REGISTRY
+from flows.chat.turn import DialogItem
 from flows.jobs.model import Job
 from flows.money import charts
 from flows.money.admin.common import state_of
+from flows.payloads.chat import (
+    ChatResume,
+    NewChat,
+    OpenChatHistory,
+    OpenChatModel,
+    OpenDialog,
+    OpenTexts,
+    StartChat,
+)
 from flows.payloads.jobs import Repeat
 from flows.payloads.menus import (
     ChooseLanguage,
@@ -63,6 +73,7 @@ JOB = Job(
     files={},
 )
 TOPUP = TopupView("T-4K7Q2M", 1001, "anna", 500_00, "open", NOW)
+DIALOG = DialogItem(7, "gpt-5-2", "coder", "Как устроен двигатель", False, NOW)
 
 
 def test_menus_chart_has_no_dead_end_and_nothing_unreachable():
@@ -96,6 +107,13 @@ MENU_ROUTES: dict[str, tuple[str, Any, Loaded]] = {
     "paysupport": ("command", "/paysupport", Loaded()),
     "admin_home": ("admin", "/admin", Loaded()),
     "repeat": ("tap", Repeat("R-7K2F9Q"), Loaded(job=JOB)),
+    "open_texts": ("tap", OpenTexts(), Loaded()),
+    "open_chat_card": ("tap", OpenChatModel("gpt-5-2"), Loaded()),
+    "start_chat": ("tap", StartChat("gpt-5-2"), Loaded()),
+    "new_chat": ("tap", NewChat("claude-sonnet-4-6"), Loaded()),
+    "open_chat_history": ("tap", OpenChatHistory(), Loaded(dialogs=(DIALOG,))),
+    "reopen_dialog": ("tap", OpenDialog(7), Loaded(dialog_item=DIALOG)),
+    "chat_resume": ("tap", ChatResume("gpt-5-2"), Loaded()),
 }
 
 

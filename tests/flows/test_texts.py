@@ -35,14 +35,11 @@ def test_stable_button_labels():
 
 # Names people read in their own language whatever the interface's (the language switch).
 OWN_NAMES = {"settings.language_ru", "settings.language_en"}
-# 💬 Тексты pins its buttons in Russian for both languages (tests/chat/test_chat_screens.py); the chat
-# feature aligns them with this rule on its own branch.
-CHAT = "chat."
 
 
 def test_english_texts_are_entirely_english():
     """Regression: English buttons read `🎨 Изображения · Images`, `⬅️ Назад · Back`."""
-    checked = {k for k in keys("en") - OWN_NAMES if not k.startswith(CHAT)}
+    checked = keys("en") - OWN_NAMES
     mixed = {k: t("en", k) for k in checked if re.search("[А-Яа-яЁё]", t("en", k))}
     assert not mixed
     assert [t("en", k) for k in ("menu.images", "menu.video", "menu.audio", "menu.tools")] == [

@@ -133,3 +133,27 @@ async def test_abandon_replaces_the_preview_with_a_notice(tg):
     await asyncio.sleep(INTERVAL * 1.5)
     message_id = await out.abandon("⌛ Модель не ответила вовремя.")
     assert fake.messages[CHAT][message_id]["text"] == "⌛ Модель не ответила вовремя."
+
+
+async def test_a_preview_slow_to_leave_still_keeps_a_full_interval_before_the_next_at_telegram(tg):
+    """Regression (bench.chat under load: two drafts 0.93 s apart): spacing counted from when a request
+    left let a request delayed on its way (a busy event loop, a pooled connection) and a quick next one
+    reach Telegram closer than the interval."""
+    fake, bot = tg
+    send = bot.send_message_draft
+    delayed = []
+
+    async def slow_first(**kw):
+        if not delayed:
+            delayed.append(1)
+            await asyncio.sleep(INTERVAL * 0.75)  # on its way for most of the interval
+        return await send(**kw)
+
+    bot.send_message_draft = slow_first
+    out = stream(bot)
+    await out.start()
+    text = await feed(out, [f"слово{n} " for n in range(30)], 0.02)
+    await out.finish(text, "", BUTTONS)
+    times = [c.at for c in fake.call_log if c.method in ("sendMessageDraft", "sendMessage")]
+    assert len(times) >= 3
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= INTERVAL * 0.95

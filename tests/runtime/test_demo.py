@@ -137,6 +137,37 @@ async def test_demo_runs_a_generation_end_to_end_offline_with_a_welcome_balance_
     assert credits == 1
 
 
+async def test_demo_chat_answers_stream_into_the_web_chat_and_are_charged(db, database_url, tmp_path):
+    demo = Demo(options(database_url, tmp_path))
+    await demo.start()
+    try:
+        events = demo.tg.listen()
+        async with aiohttp.ClientSession() as http:
+            page = PageClient(demo, http)
+            await page.say("/start")
+            await page.until(has_button("💬 Тексты"))
+            await page.tap("💬 Тексты")
+            await page.until(has_button("GPT-5.2"))
+            await page.tap("GPT-5.2")
+            await page.until(has_button("💬 Начать диалог"))
+            await page.tap("💬 Начать диалог")
+            await page.until(lambda m: "Диалог с" in (m.get("text") or ""))
+            await page.say("Как дела?")
+            answer = await page.until(lambda m: (m.get("text") or "").startswith("Демо-ответ модели gpt-5-2"))
+        assert "Вы написали: «Как дела?»" in answer["text"] and "на балансе" in answer["text"]
+        assert answer["entities"][0]["type"] == "bold"  # the model's Markdown, as Telegram HTML
+        drafts = []
+        while not events.empty():
+            event = events.get_nowait()
+            if event["type"] == "draft":
+                drafts.append(event)
+        assert drafts and drafts[0]["text"] == "✍️ GPT-5.2 печатает…" and drafts[0]["can_stop"]
+        balance = await ledger.balance(db, DEMO_USER.user_id)
+        assert 0 < WELCOME_KOPECKS - balance.available < 100 and balance.held == 0
+    finally:
+        await demo.stop()
+
+
 async def test_a_port_in_use_is_named_with_the_option_to_pick_another(database_url, tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -119,3 +119,31 @@ def test_chat_reply_is_the_seam_for_text_models():
     kie = SimulatedKie()
     answer = kie.chat_reply("gpt-5", [{"role": "user", "content": "Привет!"}])
     assert "Привет!" in answer and "gpt-5" in answer
+
+
+def _deltas(sse: str) -> str:
+    chunks = [json.loads(line[6:]) for line in sse.splitlines() if line.startswith("data: {")]
+    return "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c.get("choices"))
+
+
+async def test_the_chat_endpoints_on_the_same_host_stream_chat_reply(http, kie):
+    body = {"messages": [{"role": "user", "content": "Привет!"}], "stream": True}
+    async with http.post(kie.api_base + "/gpt-5-2/v1/chat/completions", json=body) as response:
+        assert response.content_type == "text/event-stream"
+        text = await response.text()
+    assert _deltas(text) == kie.chat_reply("gpt-5-2", body["messages"])
+    assert "data: [DONE]" in text and '"credits_consumed"' in text
+    assert [c.path for c in kie.chat.calls] == ["/gpt-5-2/v1/chat/completions"]
+    # The page's failure switch fails the next answer the way Kie does (HTTP 200, code 500), once.
+    kie.fail_next_run = True
+    async with http.post(kie.api_base + "/gpt-5-2/v1/chat/completions", json=body) as response:
+        assert response.status == 200 and (await response.json())["code"] == 500
+    assert kie.fail_next_run is False
+
+
+async def test_a_reset_keeps_the_chat_endpoints_answering_at_the_demo_pace():
+    async with SimulatedKie(api_key="k", delay_scale=2.0) as fake:
+        fake.chat.queue_answer("лишнее")
+        fake.reset()
+        assert fake.chat.answers == [] and fake.chat.owner is fake
+        assert (fake.chat.first_token_delay, fake.chat.token_delay) == (1.2, 0.06)

@@ -379,3 +379,25 @@ def test_an_unreadable_transcript_starts_empty_chats(tmp_path):
     tg = LiveTelegram({"user": USER})
     assert transcript.load(tg, folder) == 0
     assert tg.history("user") == [] and tg.files == {}
+
+
+async def test_a_streamed_draft_reaches_the_page_and_its_stop_button_reaches_the_bot(world):
+    tg, _, bot, http, page, api = world
+    events = tg.listen()
+    await api("sendMessageDraft", chat_id=501, draft_id=77, text="✍️ печатает…", can_stop=True)
+    await api("sendMessageDraft", chat_id=501, draft_id=77, text="Ответ <b>пишется</b>", parse_mode="HTML")
+    first, second = await next_event(events, "draft"), await next_event(events, "draft")
+    assert (first["text"], first["can_stop"]) == ("✍️ печатает…", True)
+    assert second["text"] == "Ответ пишется" and second["entities"][0]["type"] == "bold"
+    status, answer = await post(http, page + "/api/user/stop", json={})
+    assert status == 200 and answer == {"draft_id": 77}
+    (update,) = await bot.next()
+    assert update["stopped_message_generation"] == {
+        "chat": {"id": 501, "type": "private", "first_name": "Test"},
+        "draft_id": 77,
+    }
+    assert (await next_event(events, "draft_stopped"))["chat"] == 501
+    # The bot's final message replaces the draft: nothing is left to stop.
+    await api("sendMessage", chat_id=501, text="Ответ пишется")
+    status, answer = await post(http, page + "/api/user/stop", json={})
+    assert status == 409 and "nothing is being written" in answer["error"]

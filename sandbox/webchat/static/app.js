@@ -242,10 +242,48 @@ class Chat {
     } else if (!empty && card) card.remove();
   }
 
+  // A streamed answer being written (sendMessageDraft): one bubble at the bottom, replaced by the
+  // bot's next message, with Telegram's stop button.
+  draft(event) {
+    this.stick = this.nearBottom();
+    this.notTyping();
+    let row = this.list.querySelector(":scope > .row.draft");
+    if (!row) {
+      row = document.createElement("div");
+      row.className = "row in draft";
+      row.innerHTML = '<div class="bubble"><div class="text"></div></div>';
+      if (event.can_stop) {
+        const stop = document.createElement("button");
+        stop.type = "button";
+        stop.className = "stop";
+        stop.textContent = "⏹ Стоп";
+        stop.onclick = () => {
+          stop.disabled = true;
+          api(`/api/${this.role}/stop`, {}).catch((e) => toast(e.message));
+        };
+        row.appendChild(stop);
+      }
+      this.list.appendChild(row);
+    }
+    row.querySelector(".text").innerHTML = event.text ? renderText(event.text, event.entities) : "Думает…";
+    this.scrollDown(false);
+  }
+
+  draftStopped() {
+    const stop = this.list.querySelector(":scope > .row.draft .stop");
+    if (stop) { stop.disabled = true; stop.textContent = "⏹ Остановлено"; }
+  }
+
+  dropDraft() {
+    const row = this.list.querySelector(":scope > .row.draft");
+    if (row) row.remove();
+  }
+
   upsert(message, live = true) {
     this.stick = this.nearBottom();
     const fromBot = message.from && message.from.id === state.bot.id;
     if (fromBot && live) this.notTyping();
+    if (fromBot && live && !this.messages.has(message.message_id)) this.dropDraft();
     this.messages.set(message.message_id, message);
     const group = message.media_group_id;
     const old = this.list.querySelector(`[data-id="${message.message_id}"]`);
@@ -436,6 +474,8 @@ function onEvent(event) {
   const chat = event.chat !== undefined ? chatOf(event.chat) : null;
   switch (event.type) {
     case "message": if (chat) chat.upsert(event.message); break;
+    case "draft": if (chat) chat.draft(event); break;
+    case "draft_stopped": if (chat) chat.draftStopped(); break;
     case "delete": if (chat) chat.remove(event.message_id); break;
     case "toast":
       if (!chat) break;
