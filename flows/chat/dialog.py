@@ -90,10 +90,12 @@ def turn(req: Request, model: TextModel, flow: ChatFlow, text: str, photos: tupl
         mode=flow.mode,
         photo_file_ids=photos,
     )
+    resuming = chat_step(req.session) == TOPPING_UP
     if isinstance(decided, ChatTurnRequest):
-        session = at(req, flow, "typed" if chat_step(req.session) != TOPPING_UP else "resume")
+        session = at(req, flow, "resume" if resuming else "typed")
         key = turn_key(decided.request_id, decided.user_id, decided.model_id)
-        actions = (AnswerCallback(event.callback_id),) if event.callback_id else ()
+        toast = t(event.lang, "chat.resumed") if resuming else None
+        actions = (AnswerCallback(event.callback_id, text=toast),) if event.callback_id else ()
         return Outcome(
             session=session,
             actions=(*actions, RunChatTurn(key=key, chat_id=event.chat_id)),

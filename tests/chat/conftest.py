@@ -26,7 +26,7 @@ from runtime.chat.runner import run_turn
 from runtime.chat.services import ChatServices, ChatTimings, operator_alert
 from runtime.jobs.files import TelegramFiles
 from sandbox.kie import FakeKie
-from sandbox.kie_chat import DEFAULT_CHAT_KEY, KieChatState, start_chat_server
+from sandbox.kie_chat import KieChatState
 from sandbox.telegram import DEFAULT_TOKEN, FakeTelegram
 
 CATALOG = load_catalog()
@@ -114,11 +114,11 @@ class ChatWorld:
 @pytest.fixture
 async def world(db):
     await db.execute("INSERT INTO users (id) VALUES ($1), ($2)", USER, ADMIN)
-    state = KieChatState()
-    runner, base = await start_chat_server(state)
+    # One emulator, as the bot meets one Kie: the fake serves the chat endpoints and the file upload.
     async with FakeTelegram() as tg, FakeKie() as files, aiohttp.ClientSession() as http:
+        state = files.chat
         bot = create_bot(DEFAULT_TOKEN, tg.base_url)
-        chat = ChatClient(base, DEFAULT_CHAT_KEY)
+        chat = ChatClient(files.api_base, files.api_key)
         kie = KieClient(files.api_base, files.upload_base, files.api_key)
         telegram_files = TelegramFiles(bot, http, tg.base_url, DEFAULT_TOKEN)
         services = ChatServices(
@@ -136,4 +136,3 @@ async def world(db):
         await chat.close()
         await kie.close()
         await bot.session.close()
-    await runner.cleanup()

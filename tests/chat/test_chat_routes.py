@@ -131,6 +131,10 @@ def test_a_message_the_balance_cannot_cover_is_kept_for_after_the_top_up():
     driver.press("💳 Пополнить")
     assert driver.session.place == "money" and driver.session.flow.resume.kept_text == "Длинный вопрос"
     assert driver.view.data_for("⬅️") == "tx:resume:gpt-5-2"
+    driver.account = AccountView(available_kopecks=100_00)  # topped up meanwhile
+    driver.press("⬅️")
+    assert [e.request.text for e in _reserved(driver)] == ["Длинный вопрос"]
+    assert driver.notices[-1] == "💬 Ваше сообщение ушло модели."
 
 
 def test_a_stars_top_up_for_a_dialog_offers_the_way_back_at_once():
