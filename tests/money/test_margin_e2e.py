@@ -61,6 +61,8 @@ async def test_the_report_switches_periods_and_sends_the_ledger_as_csv(db, datab
         assert isinstance(upload, Upload)  # a multipart upload, not a file_id or a URL
         assert upload.filename.startswith("ledger_") and upload.filename.endswith(".csv")
         assert "записей" in sent[0].params["caption"]
+        stored = sent[0].response["result"]["document"]  # what the admin's Telegram shows
+        assert stored["file_name"] == upload.filename
         content = upload.data.decode("utf-8")
         assert content.startswith("\ufeffentry_id,transaction_id,created_at,kind,account,")
         rows = list(csv.DictReader(io.StringIO(content.removeprefix("\ufeff"))))
