@@ -237,3 +237,22 @@ async def test_the_export_has_one_row_per_ledger_entry_with_exact_amounts(books)
     assert (debit[0]["amount_kopecks"], debit[0]["amount_rub"]) == ("-1000", "-10.00")
     chat = [r for r in rows if r["account"] == "revenue" and r["model_id"] == "gpt-5-2"]
     assert [(r["amount_kopecks"], r["kind"]) for r in chat] == [("46", "release")]
+
+
+async def test_automatic_refunds_count_as_refunds_of_their_model(db):
+    """An undeliverable result and outputs Kie did not return are refunds (with the job's model), not
+    bonuses, though no admin made them."""
+    await db.execute("INSERT INTO users (id) VALUES ($1)", A)
+    await ledger.credit_topup(db, A, 100_00, "T-AAAAA1", "transfer")
+    await _job(db, "R-AAAAA1", A, "seedream-v4", 20_00, 10.0)
+    await ledger.adjust(db, A, 5_00, "outputs Kie did not return", 0, "unreturned:R-AAAAA1")
+    await _job(db, "R-AAAAA2", A, "z-image", 5_00, 4.0)
+    await ledger.adjust(db, A, 5_00, "could not be delivered", 0, "undeliverable:R-AAAAA2")
+    report = build(1, await margin.report(db, 1, RATE))
+    models = {m.model_id: m.figures for m in report.by_model}
+    assert (models["seedream-v4"].refunds, models["z-image"].refunds) == (5_00, 5_00)
+    assert (report.total.refunds, report.total.bonuses, report.total.margin) == (
+        10_00,
+        0,
+        25_00 - 10_00 - 665,
+    )
