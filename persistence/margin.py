@@ -19,8 +19,6 @@ from flows.views import LedgerLine, MarginRow
 
 Db = asyncpg.Pool | asyncpg.Connection
 
-MAX_EXPORT_ROWS = 200_000
-
 # $1: now (NULL: the database's), $2: days (today counts as one).
 _PERIOD = """
 WITH period AS (
@@ -129,7 +127,7 @@ async def report(
     return tuple(MarginRow(**dict(r)) for r in rows)
 
 
-async def export(db: Db, days: int, now: dt.datetime | None = None) -> tuple[LedgerLine, ...]:
-    """Every ledger entry of the period, oldest first (at most MAX_EXPORT_ROWS)."""
-    rows = await db.fetch(EXPORT, now, days, MAX_EXPORT_ROWS)
+async def export(db: Db, days: int, limit: int, now: dt.datetime | None = None) -> tuple[LedgerLine, ...]:
+    """The ledger entries of the period, oldest first, at most `limit`."""
+    rows = await db.fetch(EXPORT, now, days, limit)
     return tuple(LedgerLine(**dict(r)) for r in rows)

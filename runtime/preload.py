@@ -16,6 +16,7 @@ import asyncpg
 from flows.catalog.text import NO_TEXT, TextCatalog
 from flows.ids import normalize_request_id
 from flows.incoming import AccountView, Incoming
+from flows.margin import export as margin_export
 from flows.preload import Loaded, Needs
 from flows.views import AdminStats, OperationView, OrderView, TopupView, UserView
 from persistence import inbox, jobs, ledger, margin, topups, users
@@ -108,7 +109,10 @@ class Preloader:
                     conn, needs.margin_days, self.kopecks_per_credit, now=event.now
                 )
             if needs.ledger_days:
-                found["ledger"] = await margin.export(conn, needs.ledger_days, now=event.now)
+                # One row more than the file takes: the caption then says the file was cut.
+                found["ledger"] = await margin.export(
+                    conn, needs.ledger_days, margin_export.MAX_ROWS + 1, now=event.now
+                )
         return Loaded(**found)
 
     async def _chat(

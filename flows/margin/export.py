@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 from flows.views import LedgerLine
 
 MOSCOW = ZoneInfo("Europe/Moscow")
+# At most this many rows in one file (~15 MB; Telegram takes documents up to 50 MB): a longer period
+# is cut at the oldest MAX_ROWS entries and the caption says so.
+MAX_ROWS = 100_000
 
 COLUMNS = (
     "entry_id",

@@ -143,15 +143,20 @@ def csv_document(
     chat_id: int, lang: str, days: int, lines: tuple[LedgerLine, ...], now: dt.datetime
 ) -> SendDocument:
     first, last = export.period(today(now), days)
+    cut = len(lines) > export.MAX_ROWS
+    lines = lines[: export.MAX_ROWS]
+    caption = t(
+        lang,
+        "margin.csv_caption",
+        first=first.strftime("%d.%m.%Y"),
+        last=last.strftime("%d.%m.%Y"),
+        count=len(lines),
+    )
+    if cut:
+        caption += "\n" + t(lang, "margin.csv_cut", count=len(lines))
     return SendDocument(
         chat_id=chat_id,
         filename=export.filename(today(now), days),
         content=export.to_csv(lines),
-        caption=t(
-            lang,
-            "margin.csv_caption",
-            first=first.strftime("%d.%m.%Y"),
-            last=last.strftime("%d.%m.%Y"),
-            count=len(lines),
-        ),
+        caption=caption,
     )

@@ -80,3 +80,16 @@ def test_the_csv_has_a_header_exact_amounts_and_no_formulas():
         "'=HYPERLINK(\"x\")", "", "", "'+7 ошибка, \"кавычки\"", "900001",
     ]  # fmt: skip
     assert filename(D2, 7) == "ledger_2026-11-22_2026-11-28.csv"
+
+
+def test_a_period_over_the_row_cap_is_cut_and_the_caption_says_so(monkeypatch):
+    from flows.margin import export
+    from flows.margin.screens import csv_document
+
+    line = LedgerLine(1, 1, NOW, "topup", "topups", None, 601, -500, "T-AAAAA1", "transfer", None, None, None)
+    monkeypatch.setattr(export, "MAX_ROWS", 2)
+    whole = csv_document(900001, "ru", 7, (line, line), NOW)
+    cut = csv_document(900001, "ru", 7, (line, line, line), NOW)
+    assert whole.caption is not None and "первые" not in whole.caption
+    assert cut.caption is not None and "⚠️ Это первые 2 записей" in cut.caption
+    assert cut.content == whole.content and len(cut.content.splitlines()) == 3  # header + 2

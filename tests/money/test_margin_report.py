@@ -203,7 +203,7 @@ async def test_runs_without_recorded_credits_are_counted_apart(db):
 
 
 async def test_the_export_has_one_row_per_ledger_entry_with_exact_amounts(books):
-    lines = await margin.export(books, 1, now=NOW)
+    lines = await margin.export(books, 1, 1000, now=NOW)
     expected = await books.fetch(
         "SELECT e.id, e.amount FROM ledger_entries e WHERE e.created_at >= $1 ORDER BY e.id",
         dt.datetime(2026, 11, 28, tzinfo=MSK),
