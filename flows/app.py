@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flows.chat import navigation as chat_navigation
 from flows.chat import routes as chat
+from flows.margin import routes as margin
 from flows.menus import routes as menus
 from flows.menus.screens import place_screen
 from flows.money import routes as money
@@ -42,6 +43,7 @@ def build_registry() -> Registry:
             *wizard_routes.declarations(wizard, chat_navigation.open_by_slug, chat.deep_link_needs),
             *chat.DECLARATIONS,
             *money.declarations(wizard),
+            *margin.DECLARATIONS,
             *results_declarations(wizard),
             OnEvent("stale", Route("stale", _stale)),
         )

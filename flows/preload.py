@@ -18,6 +18,8 @@ from flows.views import (
     ChatAccount,
     DialogItem,
     DialogView,
+    LedgerLine,
+    MarginRow,
     OperationView,
     OrderView,
     TopupView,
@@ -44,6 +46,9 @@ class Needs(msgspec.Struct, frozen=True):
     chat_account: bool = False
     dialogs: bool = False  # the user's dialogs, newest first (🗂 История)
     dialog_id: int | None = None  # this dialog, if it is the user's (reopening one)
+    # Admins: the margin report's rows / the ledger's entries of the last N Moscow days (flows/margin).
+    margin_days: int | None = None
+    ledger_days: int | None = None
 
 
 NOTHING = Needs()
@@ -72,3 +77,6 @@ class Loaded(msgspec.Struct, frozen=True):
     dialog: DialogView | None = None
     dialogs: tuple[DialogItem, ...] = ()
     dialog_item: DialogItem | None = None
+    # 📊 Маржа (admins)
+    margin: tuple[MarginRow, ...] = ()
+    ledger: tuple[LedgerLine, ...] = ()

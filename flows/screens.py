@@ -93,6 +93,16 @@ class SendFile(msgspec.Struct, frozen=True, tag="file", forbid_unknown_fields=Tr
     caption: str | None = None
 
 
+class SendDocument(msgspec.Struct, frozen=True, tag="document", forbid_unknown_fields=True):
+    """A file made by the bot (the ledger's CSV export, flows/margin), uploaded with sendDocument
+    (multipart). `content` is text, sent as UTF-8."""
+
+    chat_id: int
+    filename: str
+    content: str
+    caption: str | None = None
+
+
 # --- Telegram Stars (flows/money/stars.py) ---
 
 
@@ -157,6 +167,7 @@ Action = (
     | EditScreen
     | AnswerCallback
     | SendFile
+    | SendDocument
     | SendInvoice
     | AnswerPreCheckout
     | RefundStarPayment

@@ -40,8 +40,8 @@ WITH_MONEY = f"""
 
 INSERT = """
 INSERT INTO jobs (request_id, user_id, chat_id, model_id, input, files, wizard_values, price_kopecks, free,
-                  lang, hold_key)
-VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10, $11)
+                  lang, hold_key, kie_credits)
+VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12::float8::numeric)
 """
 
 LEASE_OPEN = f"""
@@ -224,6 +224,7 @@ async def create(conn: asyncpg.Connection, job: Job) -> None:
         job.free,
         job.lang,
         job.hold_key,
+        job.kie_credits,
     )
 
 

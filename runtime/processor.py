@@ -99,7 +99,7 @@ class UpdateProcessor:
         self.text_quota = ctx.policy.text_free_daily_quota if ctx.policy is not None else 0
         # The app sets preload.kie_balance once the Kie client exists (admin figures show "—" until then).
         text = ctx.catalog.text if ctx.catalog is not None else NO_TEXT
-        self.preload = Preloader(text=text, text_quota=self.text_quota)
+        self.preload = Preloader(text=text, text_quota=self.text_quota, policy=ctx.policy)
         self.unreachable = UnreachableChats()
         # 💬 Тексты: runs a chat answer (the app sets it: runtime.chat.runner.run_turn with its services);
         # the inbox worker's lease, which a long answer keeps extending.

@@ -52,6 +52,8 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     wizard_values: dict[str, Any] = {}
     price_kopecks: int
     free: bool = False
+    # Kie credits this input costs (the catalog's price row × units), for the margin report; None: unknown.
+    kie_credits: float | None = None
     lang: str = "ru"
     state: JobState = JobState.QUEUED
     # The rest is the runtime's, as the row holds it.

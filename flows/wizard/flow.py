@@ -26,6 +26,7 @@ from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
 from flows.wizard.render import current_snapshot, follow, keep, render, review_and_charge
+from flows.wizard.review import kie_credits
 from flows.wizard.screens.review import submitted_screen
 
 # How the wizard hands over when it reaches the top-up final state (the money flows provide it).
@@ -171,6 +172,7 @@ class WizardFlow:
             wizard_values=dict(snap.values),
             lang=event_.lang,
             free=charge.kind == "free",
+            kie_credits=kie_credits(entry, snap),
         )
         snap = msgspec.structs.replace(
             snap, state=chart.SUBMITTED, request_id=request_id, version=snap.version + 1

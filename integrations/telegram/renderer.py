@@ -18,6 +18,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -34,6 +35,7 @@ from flows.screens import (
     EditScreen,
     RefundStarPayment,
     Screen,
+    SendDocument,
     SendFile,
     SendInvoice,
     SendScreen,
@@ -141,7 +143,7 @@ class TelegramRenderer:
             case SendScreen():
                 message_id = await self._send(action.chat_id, action.screen)
                 return message_id if action.control else None
-            case SendFile() | SendInvoice() | AnswerPreCheckout() | RefundStarPayment():
+            case SendFile() | SendDocument() | SendInvoice() | AnswerPreCheckout() | RefundStarPayment():
                 await self._payments_and_files(action)
                 return None
             case AnswerInlineQuery():
@@ -237,6 +239,9 @@ class TelegramRenderer:
                 }
                 send = senders[kind]
                 await call(lambda: send(chat_id, file_id, caption=caption), what=f"send{kind.capitalize()}")
+            case SendDocument(chat_id=chat_id, filename=filename, content=content, caption=caption):
+                document = BufferedInputFile(content.encode("utf-8"), filename=filename)
+                await call(lambda: bot.send_document(chat_id, document, caption=caption), what="sendDocument")
             case SendInvoice():
                 await call(
                     lambda: bot.send_invoice(
