@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -17,6 +17,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardButton,
@@ -40,6 +41,7 @@ from flows.screens import (
     SendInvoice,
     SendScreen,
 )
+from integrations.telegram.bot import TEXT_DEFAULTS, JsonBodySession
 from integrations.telegram.errors import RejectedByTelegram, TransientSendError, UserBlockedBot
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,21 @@ MAX_FLOOD_RETRIES = 3
 
 class NotModified(Exception):
     """Internal: the edit changed nothing (Telegram says 400, we say success)."""
+
+
+def keyboard_json(screen: Screen) -> dict[str, object] | None:
+    """The inline keyboard as the Bot API's JSON, for text screens (see JsonBodySession.post_json)."""
+    if not screen.buttons:
+        return None
+    return {
+        "inline_keyboard": [
+            [
+                {"text": b.text, "url": b.url} if b.url else {"text": b.text, "callback_data": b.data}
+                for b in row
+            ]
+            for row in screen.buttons
+        ]
+    }
 
 
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
@@ -131,6 +148,8 @@ async def call(make_request: Callable[[], Awaitable[T]], *, what: str) -> T:
 class TelegramRenderer:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        # Text screens go through the session's direct JSON path (integrations/telegram/bot.py).
+        self._session = cast(JsonBodySession, bot.session)
 
     async def perform(self, action: Action) -> int | None:
         """Carry out one action; returns the id of a newly sent control message, if any."""
@@ -197,23 +216,30 @@ class TelegramRenderer:
             log.info("inline answer skipped: %s", exc)
 
     async def _send(self, chat_id: int, screen: Screen) -> int:
+        body = {"chat_id": chat_id, "text": screen.text, **TEXT_DEFAULTS}
+        markup = keyboard_json(screen)
+        if markup is not None:
+            body["reply_markup"] = markup
         message = await call(
-            lambda: self.bot.send_message(chat_id, screen.text, reply_markup=keyboard(screen)),
+            lambda: self._session.post_json(self.bot, SendMessage, body),
             what="sendMessage",
         )
-        return message.message_id
+        return int(message["message_id"])
 
     async def _edit(self, action: EditScreen) -> int | None:
         screen = action.screen
+        body = {
+            "chat_id": action.chat_id,
+            "message_id": action.message_id,
+            "text": screen.text,
+            **TEXT_DEFAULTS,
+        }
+        markup = keyboard_json(screen)
+        if markup is not None:
+            body["reply_markup"] = markup
         try:
             await call(
-                lambda: self.bot.edit_message_text(
-                    text=screen.text,
-                    chat_id=action.chat_id,
-                    message_id=action.message_id,
-                    reply_markup=keyboard(screen),
-                ),
-                what="editMessageText",
+                lambda: self._session.post_json(self.bot, EditMessageText, body), what="editMessageText"
             )
             return None
         except NotModified:
