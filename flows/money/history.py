@@ -33,6 +33,13 @@ def price_text(lang: str, job: Job) -> str:
 
 
 def job_line(lang: str, job: Job) -> str:
+    line = _line(lang, job)
+    if job.parent_job_id:
+        line += " " + t(lang, "follow.history.from", parent=job.parent_job_id)
+    return line
+
+
+def _line(lang: str, job: Job) -> str:
     return t(
         lang,
         "history.line",
@@ -86,13 +93,11 @@ def open_item(req: Request) -> Outcome:
         lines.append(t(lang, "history.failed_note"))
     else:
         lines.append(t(lang, "history.running_note"))
-    screen = Screen(
-        text="\n".join(lines),
-        buttons=(
-            (Button(t(lang, "job.repeat"), data=repeat_data(job.request_id)),),
-            c.back_row(lang, OpenHistory().data()),
-        ),
-    )
+    rows = [(Button(t(lang, "job.repeat"), data=repeat_data(job.request_id)),)]
+    if job.parent_job_id:
+        label = t(lang, "follow.history.open_parent", parent=job.parent_job_id)
+        rows.append((Button(label, data=HistoryItem(job.parent_job_id).data()),))
+    screen = Screen(text="\n".join(lines), buttons=(*rows, c.back_row(lang, OpenHistory().data())))
     # The files first, then the screen under them, so its buttons sit at the bottom of the chat.
     outcome = show(event, req.session.at(PLACE), screen)
     if not files:

@@ -11,6 +11,7 @@ import msgspec
 from statemachine.exceptions import TransitionNotAllowed
 
 from flows import ids
+from flows.catalog.follow_ups import is_follow_up
 from flows.catalog.types import BooleanField, EnumField, ModelEntry
 from flows.catalog.validate import build_request_input
 from flows.files import FileRef, telegram_file_id
@@ -55,7 +56,12 @@ class WizardFlow:
         return render(req, entry, snap, note=note)
 
     def open_review(
-        self, req: Request, entry: ModelEntry, values: dict[str, Any], files: dict[str, FileRef]
+        self,
+        req: Request,
+        entry: ModelEntry,
+        values: dict[str, Any],
+        files: dict[str, FileRef],
+        parent: str | None = None,
     ) -> Outcome:
         """Straight to the confirm step with values filled in (🔁 Сделать ещё раз, back from a top-up)."""
         # A field the model no longer has (deprecated since the job ran, e.g. Nano Banana image_size) is
@@ -68,6 +74,7 @@ class WizardFlow:
             values=kept,
             files=dict(files),
             version=req.session.seq + 1,
+            parent=parent,
         )
         return render(req, entry, snap)
 
@@ -171,6 +178,7 @@ class WizardFlow:
             wizard_values=dict(snap.values),
             lang=event_.lang,
             free=charge.kind == "free",
+            parent_job_id=snap.parent,
         )
         snap = msgspec.structs.replace(
             snap, state=chart.SUBMITTED, request_id=request_id, version=snap.version + 1
@@ -186,8 +194,11 @@ def _cancelled(req: Request, entry: ModelEntry, snap: WizardSnapshot, event: str
 
 
 def _closed(req: Request, entry: ModelEntry, snap: WizardSnapshot, event: str) -> Outcome:
-    """Back from the card: the model's family (its other versions), else its section's list."""
+    """Back from the card: the model's family (its other versions), else its section's list; a
+    follow-up, which is in no list, goes back to the menu."""
     lang, ctx = req.event.lang, req.ctx
+    if is_follow_up(entry):
+        return show(req.event, leave(req.session, "menu", snap.version), main_menu(lang, ctx))
     family = ctx.catalog.families.of_model(entry.id) if ctx.catalog is not None else None
     if family is not None and sections.shown_versions(family, ctx):
         screen = sections.family_screen(family, lang, ctx)
