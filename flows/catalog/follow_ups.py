@@ -102,12 +102,10 @@ def _problems(actions: tuple[FollowUpAction, ...], entries: Mapping[str, ModelEn
         opened.add(entry.id)
         if not action.of and action.of_output is None:
             yield f"{where}: no parents (`of` or `of_output`)"
+        # A follow-up may follow a follow-up (an extended song is extended again, converted to WAV…).
         for parent_id in action.of:
-            parent = entries.get(parent_id)
-            if parent is None:
+            if parent_id not in entries:
                 yield f"{where}: unknown parent {parent_id!r}"
-            elif is_follow_up(parent) and parent.id == entry.id:
-                yield f"{where}: {parent_id!r} cannot follow itself"
         for name in action.prefill:
             spec = entry.schema.properties.get(name)
             if spec is None or spec.parent is not None:

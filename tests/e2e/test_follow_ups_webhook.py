@@ -168,6 +168,13 @@ async def test_suno_result_offers_its_four_actions_and_extend_runs_on_the_parent
         assert body["defaultParamFlag"] is False and body["callBackUrl"]
         await assert_captured(db, 91_001, row, kopecks(12))
         assert row["parent_job_id"] == parent_id
+        # The extended song is a Suno result too: its own Result View offers the actions again.
+        assert len(action_buttons(tg, 91_001, row["request_id"])) == 4
+        wav = await run_follow_up(client, db, 91_001, row["request_id"], "🎼", "suno-wav")
+        body = created(kie, "/api/v1/wav/generate")
+        assert (body["taskId"], body["audioId"]) == (row["kie_task_id"], row["result_ids"][0])
+        assert wav["state"] == "succeeded" and wav["parent_job_id"] == row["request_id"]
+        assert await available(db, 91_001) == BALANCE - kopecks(12) - kopecks(0.4)
 
 
 async def test_suno_cover_wav_and_stems_use_the_parents_result_and_track(db, database_url, kie, tg):

@@ -86,6 +86,15 @@ def test_a_suno_result_offers_four_actions_each_with_its_price_and_the_parent_id
     assert extend[2] == {"audioId": "trk-0", "model": "V4_5"}
 
 
+def test_an_extended_or_covered_song_offers_the_suno_actions_again():
+    for model_id in ("suno-extend", "suno-upload-cover"):
+        job = parent(model_id, result_ids=["trk-1"], input={"model": "V5", "audioId": "trk-0"})
+        found = {o[0].action: o[2] for o in offered(job, CATALOG, POLICY)}
+        assert list(found) == ["extend", "cover", "stems", "wav"], model_id
+        assert found["extend"] == {"audioId": "trk-1", "model": "V5"}
+        assert found["wav"] == {"taskId": "task-123", "audioId": "trk-1"}
+
+
 def test_actions_are_not_offered_when_the_parent_lacks_what_they_need():
     # No track ids (an old job): neither extend nor stems nor WAV; the cover needs only the result.
     job = parent("suno", result_ids=None)
