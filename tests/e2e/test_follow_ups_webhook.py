@@ -16,7 +16,7 @@ import pytest
 from flows.catalog.pricing import credits_to_kopecks, format_rub
 from flows.wizard import chart
 from persistence import ledger, users
-from sandbox.kie import Fail, FakeKie
+from sandbox.kie import CreateError, Fail, FakeKie
 from sandbox.telegram import FakeTelegram, make_callback_update
 from tests.e2e.harness import running_app
 from tests.e2e.test_wizard_webhook import WebhookChat
@@ -106,10 +106,15 @@ async def run_follow_up(
     example = dict(entry.examples[0]) if example is None else example
     view = await fill_from_example(entry, example, act, current_field, view, from_card=False)
     assert await chat.state() == chart.REVIEW, (model_id, view.text)
+    before = [r["request_id"] for r in await db.fetch("SELECT request_id FROM jobs")]
     await chat.tap(view.data_for("✅ Запустить"))
     child = await wait_for(
         lambda: db.fetchval(
-            "SELECT request_id FROM jobs WHERE parent_job_id = $1 AND model_id = $2", parent_id, model_id
+            "SELECT request_id FROM jobs WHERE parent_job_id = $1 AND model_id = $2"
+            " AND NOT request_id = ANY($3::text[])",
+            parent_id,
+            model_id,
+            before,
         ),
         what=f"the {model_id} job",
     )
@@ -256,6 +261,12 @@ async def test_veo_4k_that_kie_cannot_make_gives_the_money_back(db, database_url
         row = await run_follow_up(client, db, 92_002, parent_id, "🖥 4K", "veo/get-4k-video")
         assert created(kie, "/api/v1/jobs/createTask")["input"]["task_id"]
         await assert_released(db, 92_002, row, kopecks(120))
+        # Kie forgot the parent (records live 14 days): the extension is refused at create, nothing held.
+        kie.tasks.clear()
+        row = await run_follow_up(client, db, 92_002, parent_id, "➕", "veo3-extend")
+        assert row["failure_code"] == "invalid_input" and "Record does not exist" in row["failure_message"]
+        hold = await db.fetchval("SELECT status FROM ledger_holds WHERE key = $1", row["hold_key"])
+        assert hold == "released" and await available(db, 92_002) == BALANCE
 
 
 # --- Grok -----------------------------------------------------------------------------------------------------
@@ -312,6 +323,12 @@ async def test_image_upscale_and_animate_start_with_the_delivered_image(db, data
             u["url"] for u in kie.uploads
         ]
         await assert_captured(db, 94_001, row, kopecks(40))
+
+        # Kie refuses the upscale at create (its 422 in an HTTP 200): the hold comes back in full.
+        kie.script_next("topaz/image-upscale", [CreateError(422, "image_url: the file could not be read")])
+        row = await run_follow_up(client, db, 94_001, parent_id, "🔍", "topaz/image-upscale")
+        assert row["state"] == "failed" and row["refunded_kopecks"] == kopecks(40)
+        assert await available(db, 94_001) == BALANCE - kopecks(40)
 
         kie.script_next("kling-2.6/image-to-video", [Fail("500", "Internal error, please try again later.")])
         row = await run_follow_up(client, db, 94_001, parent_id, "🎬", "kling-2.6/image-to-video")
