@@ -136,6 +136,7 @@ def test_an_action_opens_the_wizard_past_the_answered_steps_and_the_job_links_it
     driver.text("Облака плывут, волосы развевает ветер")
     while driver.snapshot.state != chart.REVIEW:
         driver.press("✅ Продолжить")
+    assert "↳ К результату <code>R-PARENT</code>" in driver.view.text
     driver.press("✅ Запустить")
     (created,) = [e for e in driver.effects if isinstance(e, CreateJob)]
     assert created.job.parent_job_id == "R-PARENT"
