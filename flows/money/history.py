@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from flows.catalog.human import model_title
+from flows.follow.screens import action_rows
 from flows.jobs.model import Job, JobState
 from flows.money import common as c
 from flows.outcome import Outcome, show
@@ -94,6 +95,9 @@ def open_item(req: Request) -> Outcome:
     else:
         lines.append(t(lang, "history.running_note"))
     rows = [(Button(t(lang, "job.repeat"), data=repeat_data(job.request_id)),)]
+    if job.state == JobState.SUCCEEDED and files and not job.refunded:
+        # An old result can be followed up too (➕ Продлить, 🔍 Улучшить…), at today's prices.
+        rows += action_rows(lang, job, req.ctx.catalog, req.ctx.policy)
     if job.parent_job_id:
         label = t(lang, "follow.history.open_parent", parent=job.parent_job_id)
         rows.append((Button(label, data=HistoryItem(job.parent_job_id).data()),))

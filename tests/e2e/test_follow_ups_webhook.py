@@ -374,6 +374,10 @@ async def test_history_links_the_follow_up_to_its_parent(db, database_url, kie, 
         view = await chat.tap(view.data_for(f"✅ {row['request_id']}"))
         view = await chat.tap(view.data_for(f"↳ Исходный запрос {parent_id}"))
         assert parent_id in view.text
+        # An old result in history offers its actions too, and they work from there.
+        assert view.has("🔍 Улучшить") and view.has("➕ Продлить")
+        await chat.tap(view.data_for("🔍 Улучшить"))
+        assert await chat.state() == chart.REVIEW
 
 
 @pytest.mark.parametrize("slug", ["suno-wav", "veo3-extend", "grok-imagine-upscale"])

@@ -4,6 +4,7 @@ the catalog refusing a follow_ups.json that does not hold together."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from fractions import Fraction
@@ -20,6 +21,7 @@ from flows.jobs.model import CreateJob, Job, JobState
 from flows.menus import sections
 from flows.payloads.follow import FollowUpAction
 from flows.payloads.jobs import Repeat
+from flows.payloads.money import HistoryItem
 from flows.preload import Loaded
 from flows.screens import AnswerCallback, AnswerInlineQuery
 from flows.wizard import chart
@@ -44,6 +46,7 @@ def parent(model_id: str, **kw) -> Job:
         "kie_task_id": "task-123",
         "result_urls": ["https://tempfile.example/r0"],
         "result_file_ids": ["F-result"],
+        "created_at": dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC),
         **kw,
     }
     return Job(**fields)
@@ -181,6 +184,18 @@ def test_repeat_of_a_follow_up_keeps_its_parent():
     (created,) = [e for e in driver.effects if isinstance(e, CreateJob)]
     assert created.job.parent_job_id == "R-PARENT"
     assert created.job.input == {"taskId": "task-123", "audioId": "trk-0"}
+
+
+def test_a_finished_result_in_history_offers_its_actions_a_failed_one_does_not():
+    for job, offered_there in (
+        (parent("google/nano-banana"), True),
+        (parent("google/nano-banana", state=JobState.FAILED, result_file_ids=None), False),
+        (parent("google/nano-banana", refund_how="released"), False),
+    ):
+        driver = Driver()
+        driver.loaded = Loaded(job=job)
+        view = driver.tap(HistoryItem(job.request_id).data())
+        assert view.has("🔍 Улучшить") == offered_there and view.has("🎬 Оживить") == offered_there, job.state
 
 
 # --- never listed -----------------------------------------------------------------------------------------
