@@ -156,6 +156,10 @@ class WizardFlow:
             return snap, None, show(req.event, leave(req.session, "menu", snap.version), screen)
         known = req.ctx.book.chart(entry).states_map
         if req.ctx.book.entry_hash(entry) != snap.schema_hash or snap.state not in known:
+            if snap.parent is not None or is_follow_up(entry):
+                # Its parent's values cannot be derived again here: the action is opened anew from the result.
+                screen = main_menu(lang, req.ctx, notice=t(lang, "follow.schema_changed"))
+                return snap, None, show(req.event, leave(req.session, "menu", snap.version), screen)
             # The catalog changed under a live session: start the card again rather than guess.
             return snap, entry, self.open_card(req, entry, note=t(lang, "card.schema_changed"))
         return snap, entry, None

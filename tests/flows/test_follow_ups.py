@@ -198,6 +198,19 @@ def test_a_finished_result_in_history_offers_its_actions_a_failed_one_does_not()
         assert view.has("🔍 Улучшить") == offered_there and view.has("🎬 Оживить") == offered_there, job.state
 
 
+def test_a_catalog_change_under_an_open_follow_up_sends_back_to_the_result_not_to_a_card():
+    driver = Driver()
+    job = parent("suno", result_ids=["trk-0"], input={"model": "V5"})
+    driver.loaded = Loaded(job=job)
+    view = driver.tap(FollowUpAction(job.request_id, "cover").data())
+    driver.loaded = Loaded()
+    stale = msgspec.structs.replace(driver.snapshot, schema_hash="000000000000")
+    driver.session = msgspec.structs.replace(driver.session, flow=stale)
+    view = driver.text("Акустическая версия")
+    assert "Откройте действие заново" in view.text and driver.snapshot is None
+    assert driver.session.place == "menu"
+
+
 # --- never listed -----------------------------------------------------------------------------------------
 
 
