@@ -4,14 +4,17 @@ tier; the track ids a Suno result carries; Kie's answers about unknown or unfini
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from integrations.kie import KieClient, KieError
+from integrations.kie.callbacks import parse_callback
 from integrations.kie.families import get_family
 from integrations.kie.follow_families import extra_status, stem_urls, wav_urls
 from integrations.kie.types import SunoExtraRecord
 from sandbox.kie import FakeKie
-from tests.integrations.test_kie_client import API_KEY, FAST, _poll_until_done
+from tests.integrations.test_kie_client import API_KEY, FAST, _poll_until_done, receiver  # noqa: F401
 
 CALLBACK = "https://bot.example/kie/cb"
 
@@ -128,3 +131,22 @@ def test_wav_and_stem_records_in_kies_words():
     wav = b'{"code":200,"data":{"taskId":"t","response":{"audioWavUrl":"https://f/a.wav"},"successFlag":"SUCCESS"}}'
     assert get_family("suno-wav").parse_status(wav).result_urls == ("https://f/a.wav",)
     assert wav_urls(SunoExtraRecord()) == () and stem_urls(SunoExtraRecord()) == ()
+
+
+async def test_wav_and_stems_callbacks_name_their_task(client, kie, receiver):  # noqa: F811 (the fixture)
+    url, bodies = receiver
+    task_id, ids, _ = await _song(client)
+    wav = await client.create_task("suno-wav", "suno-wav", {"taskId": task_id, "audioId": ids[0]}, url)
+    stems = await client.create_task(
+        "suno-stems",
+        "suno-vocal-removal",
+        {"taskId": task_id, "audioId": ids[0], "type": "separate_vocal"},
+        url,
+    )
+    await _poll_until_done(client, "suno-wav", wav)
+    await _poll_until_done(client, "suno-stems", stems)
+    await kie.wait_callbacks()
+    hints = {parse_callback(b).task_id: json.loads(b) for b in bodies}
+    assert {wav, stems} <= set(hints)
+    assert hints[wav]["data"]["audio_wav_url"].endswith(".wav")
+    assert hints[stems]["data"]["vocal_removal_info"]["vocal_url"]
