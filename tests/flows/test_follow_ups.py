@@ -108,6 +108,13 @@ def test_actions_are_not_offered_when_the_parent_lacks_what_they_need():
     # 4K only for 16:9 and 9:16.
     job = parent("veo3_lite", input={"resolution": "720p", "aspectRatio": "Auto"})
     assert [o[0].action for o in offered(job, CATALOG, POLICY)] == ["extend", "hd"]
+    # Grok's upscale makes 720p of a smaller clip: a 720p clip offers only the extension.
+    assert [o[0].action for o in offered(parent("grok-imagine/image-to-video"), CATALOG, POLICY)] == [
+        "extend",
+        "upscale",
+    ]
+    job = parent("grok-imagine/text-to-video", input={"resolution": "720p"})
+    assert [o[0].action for o in offered(job, CATALOG, POLICY)] == ["extend"]
     # The extension is priced by the parent's tier.
     prices = {o[0].action: o[3] for o in offered(parent("veo3", input={}), CATALOG, POLICY)}
     assert prices["extend"] == format_rub(kopecks(250))
