@@ -120,17 +120,27 @@ def _problems(actions: tuple[FollowUpAction, ...], entries: Mapping[str, ModelEn
 # --- what a parent job gives -------------------------------------------------------------------------
 
 
-def parent_fact(fact: str, job: Any, parent: ModelEntry | None) -> Any:
-    """The value of `fact` for a parent job (flows.jobs.model.Job), None when it has none."""
+# Facts that name one of the job's results (a track, a file): an action using one works on one item.
+ITEM_FACTS = frozenset({"audio_id", "result_url", "result_file"})
+
+
+def _nth(items: Any, item: int) -> Any:
+    items = list(items or ())
+    return items[item] if 0 <= item < len(items) else None
+
+
+def parent_fact(fact: str, job: Any, parent: ModelEntry | None, item: int = 0) -> Any:
+    """The value of `fact` for a parent job (flows.jobs.model.Job) and its result number `item`, None
+    when it has none."""
     if fact == "task_id":
         return job.kie_task_id or None
     if fact == "audio_id":
-        return (job.result_ids or [None])[0]
+        return _nth(job.result_ids, item)
     if fact == "result_url":
-        return (job.result_urls or [None])[0]
+        return _nth(job.result_urls, item)
     if fact == "result_file":
-        file_ids = job.result_file_ids or []
-        return telegram_file_value(file_ids[0]) if file_ids else None
+        file_id = _nth(job.result_file_ids, item)
+        return telegram_file_value(file_id) if file_id else None
     if fact == "model_id":
         return job.model_id
     name = fact.removeprefix("input.")
@@ -141,8 +151,14 @@ def parent_fact(fact: str, job: Any, parent: ModelEntry | None) -> Any:
     return value
 
 
+def item_facts(action: FollowUpAction, entry: ModelEntry) -> bool:
+    """Whether the action works on one of the parent's results (so the user may pick which)."""
+    facts = {spec.parent for spec in entry.schema.properties.values() if spec.parent}
+    return bool((facts | set(action.prefill.values())) & ITEM_FACTS)
+
+
 def parent_values(
-    action: FollowUpAction, entry: ModelEntry, job: Any, parent: ModelEntry | None
+    action: FollowUpAction, entry: ModelEntry, job: Any, parent: ModelEntry | None, item: int = 0
 ) -> dict[str, Any] | None:
     """The wizard values `entry` starts with for this parent job: its hidden parent fields and the
     action's prefills. None when the parent lacks something the action needs (no track id, no result,
@@ -154,7 +170,7 @@ def parent_values(
     wanted = {name: spec.parent for name, spec in entry.schema.properties.items() if spec.parent}
     wanted.update(action.prefill)
     for name, fact in wanted.items():
-        value = parent_fact(fact, job, parent)
+        value = parent_fact(fact, job, parent, item)
         mapping = entry.schema.properties[name].parent_map
         if mapping:
             value = mapping.get(str(value))

@@ -5,10 +5,10 @@ prefilled ones — and move through the steps already answered, as photo-first i
 from __future__ import annotations
 
 from flows.files import FileRef, telegram_file_id
-from flows.follow.screens import offered
+from flows.follow.screens import item_count, item_picker, offered
 from flows.incoming import Incoming
 from flows.jobs.model import JobState
-from flows.outcome import Outcome
+from flows.outcome import Outcome, show
 from flows.payloads.follow import FollowUpAction
 from flows.preload import Needs
 from flows.routing.registry import Declaration, OnCallback, Request, Route
@@ -39,11 +39,19 @@ def open_action(req: Request) -> Outcome:
     if parent.state != JobState.SUCCEEDED or parent.refunded:
         return _refuse(req, "follow.unavailable")
     catalog = req.ctx.catalog
-    found = next((o for o in offered(parent, catalog, req.ctx.policy) if o[0].action == payload.action), None)
+    item = payload.item or 0
+    found = next(
+        (o for o in offered(parent, catalog, req.ctx.policy, item) if o[0].action == payload.action), None
+    )
     if found is None:
         return _refuse(req, "follow.unavailable")
-    _, entry, values, _ = found
+    action, entry, values, _ = found
     kind = catalog.get(parent.model_id).supports.output
+    if payload.item is None:
+        count = item_count(action, entry, parent, catalog)
+        if count > 1:
+            # Several results (Suno makes two tracks): the user picks the one to work on first.
+            return show(req.event, req.session, item_picker(req.event.lang, parent, action, kind, count))
     files: dict[str, FileRef] = {}
     for value in values.values():
         for item in value if isinstance(value, list) else [value]:

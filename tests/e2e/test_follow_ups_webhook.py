@@ -16,7 +16,7 @@ import pytest
 from flows.catalog.pricing import credits_to_kopecks, format_rub
 from flows.wizard import chart
 from persistence import ledger, users
-from sandbox.kie import CreateError, Fail, FakeKie
+from sandbox.kie import CreateError, Fail, FakeKie, Phase, Succeed
 from sandbox.telegram import FakeTelegram, make_callback_update
 from tests.e2e.harness import running_app
 from tests.e2e.test_wizard_webhook import WebhookChat
@@ -227,6 +227,28 @@ async def test_suno_follow_up_kie_refuses_or_fails_gives_the_money_back(db, data
         failure = result_view(tg, 91_003, row["request_id"]).get("text", "")
         assert "Не получилось" in failure and row["request_id"] in failure
         assert f"Деньги возвращены на баланс: {format_rub(kopecks(12))}" in failure
+
+
+async def test_a_song_with_two_tracks_asks_which_one_and_extends_the_second(db, database_url, kie, tg):
+    kie.script_next("suno", [Phase("generating"), Succeed(count=2)])
+    async with running_app(database_url, tg, kie=kie, jobs=fast_options()) as client:
+        parent_id = await run_parent(client, db, 91_004, "suno")
+        parent = await db.fetchrow("SELECT result_ids FROM jobs WHERE request_id = $1", parent_id)
+        assert len(parent["result_ids"]) == 2
+        view = await tap_action(client, 91_004, parent_id, "➕")
+        assert [label for label, _ in view.buttons] == ["🎵 Трек 1", "🎵 Трек 2", "🏠 В меню"]
+        chat = WebhookChat(client, 91_004)
+        view = await chat.tap(view.data_for("🎵 Трек 2"))
+        assert await chat.state() == chart.REVIEW
+        await chat.tap(view.data_for("✅ Запустить"))
+        child = await wait_for(
+            lambda: db.fetchval("SELECT request_id FROM jobs WHERE parent_job_id = $1", parent_id),
+            what="child",
+        )
+        client.app.jobs.wake()
+        row = await wait_delivered(db, child)
+        assert created(kie, "/api/v1/generate/extend")["audioId"] == parent["result_ids"][1]
+        await assert_captured(db, 91_004, row, kopecks(12))
 
 
 # --- Veo ----------------------------------------------------------------------------------------------------

@@ -218,6 +218,36 @@ def test_a_catalog_change_under_an_open_follow_up_sends_back_to_the_result_not_t
     assert driver.session.place == "menu"
 
 
+def test_with_two_tracks_the_user_picks_the_one_to_work_on():
+    job = parent(
+        "suno",
+        result_ids=["trk-0", "trk-1"],
+        result_urls=["https://f/0.mp3", "https://f/1.mp3"],
+        input={"model": "V5"},
+    )
+    driver = Driver()
+    driver.command("/start")
+    driver.loaded = Loaded(job=job)
+    view = driver.tap(FollowUpAction(job.request_id, "wav").data())
+    assert "«🎼 WAV»" in view.text and driver.snapshot is None
+    assert [label for label, _ in view.buttons] == ["🎵 Трек 1", "🎵 Трек 2", "🏠 В меню"]
+    view = driver.press("🎵 Трек 2")
+    driver.loaded = Loaded()
+    assert driver.snapshot.values == {"taskId": "task-123", "audioId": "trk-1"}
+    driver.press("✅ Запустить")
+    (created,) = [e for e in driver.effects if isinstance(e, CreateJob)]
+    assert created.job.input == {"taskId": "task-123", "audioId": "trk-1"}
+    # A track that is not there is refused like an unknown result.
+    driver.loaded = Loaded(job=job)
+    driver.tap(FollowUpAction(job.request_id, "wav", 5).data())
+    assert "недоступно" in (driver.notices[-1] or "")
+    # An action on the task as a whole asks nothing (Veo's 1080p of a task with two videos).
+    driver = Driver()
+    driver.loaded = Loaded(job=parent("veo3_fast", result_urls=["https://f/0.mp4", "https://f/1.mp4"]))
+    driver.tap(FollowUpAction("R-PARENT", "hd").data())
+    assert driver.snapshot.state == chart.REVIEW
+
+
 # --- never listed -----------------------------------------------------------------------------------------
 
 
