@@ -8,6 +8,9 @@ Suno's `data: null` for unknown tasks, snake_case task ids in Runway/Suno callba
 top-level `taskId`, the live upload answer shape. It serves uploaded files and generated results at its
 own `/files/...` URLs and sends callbacks (lost, duplicated, delayed, signed) when tasks finish. The
 synchronous chat endpoints (sandbox/kie_chat.py) are served on the same host; `chat` is their state.
+The follow-up endpoints (Veo extend, Suno extend/upload-cover/WAV/vocal separation, and the createTask
+operations on an earlier task) check the parent task as Kie does (sandbox/kie_follow.py); `wavs` holds
+the tracks already converted to WAV (a second conversion answers 409).
 
 Deliberately independent of integrations/kie (no imports from it): a fake that reuses the code under
 test cannot catch that code's mistakes.
