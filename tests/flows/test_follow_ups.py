@@ -19,6 +19,7 @@ from flows.catalog.pricing import credits_to_kopecks, format_rub
 from flows.follow.screens import action_rows, offered
 from flows.jobs.model import CreateJob, Job, JobState
 from flows.menus import sections
+from flows.money.admin.jobs import job_screen
 from flows.payloads.follow import FollowUpAction
 from flows.payloads.jobs import Repeat
 from flows.payloads.money import HistoryItem
@@ -246,6 +247,12 @@ def test_with_two_tracks_the_user_picks_the_one_to_work_on():
     driver.loaded = Loaded(job=parent("veo3_fast", result_urls=["https://f/0.mp4", "https://f/1.mp4"]))
     driver.tap(FollowUpAction("R-PARENT", "hd").data())
     assert driver.snapshot.state == chart.REVIEW
+
+
+def test_the_admin_job_card_names_the_parent():
+    child = parent("suno-wav", request_id="R-CH1D00", parent_job_id="R-PARENT")
+    assert "↳ из <code>R-PARENT</code>" in job_screen(child).text
+    assert "↳ из" not in job_screen(parent("suno")).text
 
 
 # --- never listed -----------------------------------------------------------------------------------------
