@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flows.chat import navigation as chat_navigation
 from flows.chat import routes as chat
+from flows.follow import routes as follow
 from flows.margin import routes as margin
 from flows.menus import routes as menus
 from flows.menus.screens import place_screen
@@ -45,6 +46,7 @@ def build_registry() -> Registry:
             *money.declarations(wizard),
             *margin.DECLARATIONS,
             *results_declarations(wizard),
+            *follow.DECLARATIONS,
             OnEvent("stale", Route("stale", _stale)),
         )
     )

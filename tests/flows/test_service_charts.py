@@ -25,6 +25,7 @@ from flows.payloads.chat import (
     OpenTexts,
     StartChat,
 )
+from flows.payloads.follow import FollowUpAction
 from flows.payloads.jobs import Repeat
 from flows.payloads.menus import (
     ChooseLanguage,
@@ -107,6 +108,13 @@ MENU_ROUTES: dict[str, tuple[str, Any, Loaded]] = {
     "paysupport": ("command", "/paysupport", Loaded()),
     "admin_home": ("admin", "/admin", Loaded()),
     "repeat": ("tap", Repeat("R-7K2F9Q"), Loaded(job=JOB)),
+    "follow_up": (
+        "tap",
+        FollowUpAction("R-7K2F9Q", "upscale"),
+        Loaded(
+            job=msgspec.structs.replace(JOB, result_file_ids=["F-result"], result_urls=["https://x/r.png"])
+        ),
+    ),
     "open_texts": ("tap", OpenTexts(), Loaded()),
     "open_chat_card": ("tap", OpenChatModel("gpt-5-2"), Loaded()),
     "start_chat": ("tap", StartChat("gpt-5-2"), Loaded()),
