@@ -8,6 +8,7 @@ from flows.chat import navigation as chat_navigation
 from flows.chat import routes as chat
 from flows.menus import routes as menus
 from flows.menus.screens import place_screen
+from flows.money import plan_routes
 from flows.money import routes as money
 from flows.money.topup import open_amount
 from flows.outcome import Outcome, show
@@ -42,6 +43,7 @@ def build_registry() -> Registry:
             *wizard_routes.declarations(wizard, chat_navigation.open_by_slug, chat.deep_link_needs),
             *chat.DECLARATIONS,
             *money.declarations(wizard),
+            *plan_routes.declarations(),
             *results_declarations(wizard),
             OnEvent("stale", Route("stale", _stale)),
         )

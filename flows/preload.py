@@ -20,6 +20,7 @@ from flows.views import (
     DialogView,
     OperationView,
     OrderView,
+    PlanView,
     TopupView,
     UserView,
 )
@@ -44,6 +45,7 @@ class Needs(msgspec.Struct, frozen=True):
     chat_account: bool = False
     dialogs: bool = False  # the user's dialogs, newest first (🗂 История)
     dialog_id: int | None = None  # this dialog, if it is the user's (reopening one)
+    plan: bool = False  # the user's monthly plan and its last period, locked
 
 
 NOTHING = Needs()
@@ -72,3 +74,4 @@ class Loaded(msgspec.Struct, frozen=True):
     dialog: DialogView | None = None
     dialogs: tuple[DialogItem, ...] = ()
     dialog_item: DialogItem | None = None
+    plan: PlanView | None = None  # Needs.plan: None when the user never had one

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flows.ids import normalize_request_id
 from flows.incoming import Incoming
-from flows.money import balance, history, stars, topup
+from flows.money import balance, history, plan, stars, topup
 from flows.money import common as c
 from flows.money.admin import decisions, home, jobs, users
 from flows.money.admin.common import state_of
@@ -111,7 +111,9 @@ def _blocked(req: Request) -> Outcome:
 
 
 def _paysupport(req: Request) -> Outcome:
-    return show(req.event, req.session.at("support"), stars.paysupport_screen(req.event.lang, req.ctx))
+    lang = req.event.lang
+    refund = plan.refund_row(lang, req.loaded.plan, req.event.now, req.ctx)
+    return show(req.event, req.session.at("support"), stars.paysupport_screen(lang, req.ctx, refund))
 
 
 def _admin_text(req: Request) -> Outcome | None:
@@ -171,7 +173,9 @@ def declarations(wizard: WizardFlow) -> tuple[Declaration, ...]:
             TopupResume, Route("topup_resume", resume, target="wizard", label="back to the confirm step")
         ),
         OnMessage(c.PLACE, Route("topup_input", topup.on_message, needs=_topup_input_needs)),
-        OnCommand(("paysupport",), Route("paysupport", _paysupport, target="support")),
+        OnCommand(
+            ("paysupport",), Route("paysupport", _paysupport, needs=_needs(plan=True), target="support")
+        ),
         OnEvent(
             "pre_checkout",
             Route("pre_checkout", stars.on_pre_checkout, needs=_payment_needs, for_blocked=True),
