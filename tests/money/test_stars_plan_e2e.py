@@ -10,7 +10,7 @@ from persistence import ledger
 from sandbox.telegram import SUBSCRIPTION_PERIOD, make_successful_payment_update
 from tests.e2e.harness import running_app
 from tests.e2e.test_wizard_webhook import WebhookChat
-from tests.money.helpers import Chat
+from tests.money.helpers import Chat, admin_chat
 
 PLAN_CREDIT = 650_00  # flows/pricing_policy.toml: plan_credit_rub
 PLAN_STARS = 500
@@ -288,3 +288,24 @@ async def test_paysupport_refuses_a_refund_when_the_credit_is_spent(db, database
         assert "уже потрачена" in user.last_text()
         assert client.tg.calls("refundStarPayment") == []
         assert await user.available() == PLAN_CREDIT - 1_00
+
+
+async def test_an_admin_refund_of_the_last_period_ends_the_plan_and_its_renewals(db, database_url):
+    async with running_app(database_url) as client:
+        user = Chat(client, 707, "adminrefund")
+        await _subscribed(user)
+        admin = admin_chat(client)
+        await admin.say("/admin")
+        await admin.tap("adm:u:707")
+        await admin.tap_label("↩️ Вернуть звёзды")
+        assert [c.params for c in client.tg.calls("refundStarPayment")] == [
+            {"user_id": 707, "telegram_payment_charge_id": "sub-1"}
+        ]
+        assert (707, "sub-1") in client.tg.canceled_subscriptions
+        assert await user.available() == 0
+        plan = await db.fetchrow(
+            "SELECT status, paid_until <= now() AS ended FROM stars_plans WHERE user_id = 707"
+        )
+        assert (plan["status"], plan["ended"]) == ("refunded", True)
+        assert await _free_today(user) == "осталось 5 из 5"
+        assert await ledger.audit(db) == []
