@@ -51,11 +51,16 @@ def _quotas(ctx: FlowContext) -> dict[str, int]:
     }
 
 
+def renewing(plan: PlanView | None) -> bool:
+    """Paid and still renewing (not cancelled, not refunded)."""
+    return plan is not None and plan.active and plan.status == "active"
+
+
 def plan_screen(lang: str, ctx: FlowContext, plan: PlanView | None) -> Screen:
     stars = ctx.policy.plan_stars if ctx.policy is not None else 0
     terms = t(lang, "plan.terms", stars=stars, credit=c.rub(credit_kopecks(ctx)), **_quotas(ctx))
     back = c.back_row(lang, TopupStars().data())
-    if plan is not None and plan.active and plan.status == "active":
+    if renewing(plan):
         text = t(lang, "plan.active", until=_date(plan.paid_until), stars=plan.last_stars)
         cancel = (Button(t(lang, "plan.cancel_button"), data=PlanCancel().data()),)
         return Screen(text=f"{text}\n\n{terms}", buttons=(cancel, back))
@@ -78,7 +83,7 @@ def _screen(req: Request) -> Screen:
 def on_subscribe(req: Request) -> Outcome:
     """The subscription invoice: an order of kind 'plan' whose id is the payload of every period."""
     event, lang, ctx, plan = req.event, req.event.lang, req.ctx, req.loaded.plan
-    if ctx.policy is None or (plan is not None and plan.active and plan.status == "active"):
+    if ctx.policy is None or renewing(plan):
         return open_plan(req)  # already subscribed: nothing to buy twice
     stars, credit = ctx.policy.plan_stars, credit_kopecks(ctx)
     order_id = ids.code("S", event.entropy)
@@ -130,7 +135,7 @@ def on_payment(req: Request, order: OrderView) -> Outcome:
 
 def on_cancel(req: Request) -> Outcome:
     lang, plan = req.event.lang, req.loaded.plan
-    if plan is None or not plan.active or plan.status != "active":
+    if plan is None or not renewing(plan):
         return open_plan(req)
     screen = Screen(
         text=t(lang, "plan.cancel_ask", until=_date(plan.paid_until)),
@@ -145,7 +150,7 @@ def on_cancel(req: Request) -> Outcome:
 def on_cancel_confirm(req: Request) -> Outcome:
     """Stop the renewals at Telegram; the plan stays until paid_until. A repeat tap changes nothing."""
     event, lang, plan = req.event, req.event.lang, req.loaded.plan
-    if plan is None or not plan.active or plan.status != "active":
+    if plan is None or not renewing(plan):
         return open_plan(req)
     screen = Screen(
         text=t(lang, "plan.cancel_done", until=_date(plan.paid_until)),

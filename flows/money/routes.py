@@ -56,7 +56,11 @@ def _needs(**fields: object):
 
 def _payment_needs(event: Incoming, payload: object, session: Session) -> Needs:
     payment = event.payment
-    return Needs(order_id=payment.payload, charge_id=payment.charge_id) if payment is not None else NOTHING
+    if payment is None:
+        return NOTHING
+    # A pre-checkout of a plan's first period is refused while another plan renews: the plan is loaded.
+    plan = event.kind == "pre_checkout"
+    return Needs(order_id=payment.payload, charge_id=payment.charge_id, plan=plan)
 
 
 def _topup_needs(event: Incoming, payload, session: Session) -> Needs:

@@ -131,6 +131,8 @@ def on_pre_checkout(req: Request) -> Outcome:
         problem = "stars.error_paid"
     elif payment.currency != CURRENCY or payment.total_amount != order.stars:
         problem = "stars.error_amount"
+    elif order.kind == "plan" and plan.renewing(req.loaded.plan):
+        problem = "plan.error_active"  # an older subscription link: one renewing plan at a time
     answer = AnswerPreCheckout(
         payment.query_id, ok=problem is None, error_message=t(lang, problem) if problem else None
     )

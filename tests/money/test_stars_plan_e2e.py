@@ -309,3 +309,16 @@ async def test_an_admin_refund_of_the_last_period_ends_the_plan_and_its_renewals
         assert (plan["status"], plan["ended"]) == ("refunded", True)
         assert await _free_today(user) == "осталось 5 из 5"
         assert await ledger.audit(db) == []
+
+
+async def test_an_older_subscription_link_is_refused_while_a_plan_renews(db, database_url):
+    async with running_app(database_url) as client:
+        user = Chat(client, 708, "twolinks")
+        older, _ = await _subscribe(user)  # a link made and left unpaid
+        await _subscribed(user)
+        await user.say("/balance")
+        assert "📅 Подписка до" in user.last_text()
+        await user.pre_checkout(older, PLAN_STARS)
+        answer = client.tg.calls("answerPreCheckoutQuery")[-1].params
+        assert answer["ok"] is False and "уже есть подписка" in answer["error_message"]
+        assert await user.available() == PLAN_CREDIT
