@@ -10,6 +10,7 @@ from flows.follow import routes as follow
 from flows.margin import routes as margin
 from flows.menus import routes as menus
 from flows.menus.screens import place_screen
+from flows.money import plan_routes
 from flows.money import routes as money
 from flows.money.topup import open_amount
 from flows.outcome import Outcome, show
@@ -45,6 +46,7 @@ def build_registry() -> Registry:
             *chat.DECLARATIONS,
             *money.declarations(wizard),
             *margin.DECLARATIONS,
+            *plan_routes.declarations(),
             *results_declarations(wizard),
             *follow.DECLARATIONS,
             OnEvent("stale", Route("stale", _stale)),

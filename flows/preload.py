@@ -22,6 +22,7 @@ from flows.views import (
     MarginRow,
     OperationView,
     OrderView,
+    PlanView,
     TopupView,
     UserView,
 )
@@ -49,6 +50,7 @@ class Needs(msgspec.Struct, frozen=True):
     # Admins: the margin report's rows / the ledger's entries of the last N Moscow days (flows/margin).
     margin_days: int | None = None
     ledger_days: int | None = None
+    plan: bool = False  # the user's monthly plan and its last period, locked
 
 
 NOTHING = Needs()
@@ -80,3 +82,4 @@ class Loaded(msgspec.Struct, frozen=True):
     # 📊 Маржа (admins)
     margin: tuple[MarginRow, ...] = ()
     ledger: tuple[LedgerLine, ...] = ()
+    plan: PlanView | None = None  # Needs.plan: None when the user never had one

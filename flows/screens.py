@@ -117,6 +117,31 @@ class SendInvoice(msgspec.Struct, frozen=True, tag="invoice", forbid_unknown_fie
     stars: int
 
 
+class SendPlanInvoice(msgspec.Struct, frozen=True, tag="plan_invoice", forbid_unknown_fields=True):
+    """A Stars subscription: the renderer makes the invoice link (createInvoiceLink with
+    subscription_period) and sends `screen` with a first button `button` opening that link."""
+
+    chat_id: int
+    title: str
+    description: str
+    payload: str
+    label: str
+    stars: int
+    period_seconds: int
+    button: str
+    screen: Screen
+
+
+class EditStarSubscription(
+    msgspec.Struct, frozen=True, tag="edit_star_subscription", forbid_unknown_fields=True
+):
+    """editUserStarSubscription: cancel (or re-enable) the renewals of a user's Stars subscription."""
+
+    user_id: int
+    charge_id: str
+    is_canceled: bool
+
+
 class AnswerPreCheckout(msgspec.Struct, frozen=True, tag="pre_checkout", forbid_unknown_fields=True):
     query_id: str
     ok: bool
@@ -173,4 +198,6 @@ Action = (
     | RefundStarPayment
     | AnswerInlineQuery
     | RunChatTurn
+    | SendPlanInvoice
+    | EditStarSubscription
 )

@@ -30,6 +30,22 @@ class OrderView(msgspec.Struct, frozen=True):
     stars: int
     status: str  # open, paid, refunded
     charge_id: str | None = None
+    kind: str = "pack"  # pack, plan (a period of the monthly Stars subscription)
+
+
+class PlanView(msgspec.Struct, frozen=True):
+    """The user's monthly plan (a Stars subscription) and its last paid period."""
+
+    status: str  # active (renews), canceled (kept until paid_until), refunded (ended)
+    paid_until: dt.datetime
+    active: bool  # paid_until is still ahead (the database's clock)
+    periods: int
+    last_order_id: str
+    last_charge_id: str
+    last_amount_kopecks: int
+    last_stars: int
+    last_status: str  # the last period's order: paid or refunded
+    last_paid_at: dt.datetime | None = None
 
 
 class OperationView(msgspec.Struct, frozen=True):

@@ -18,8 +18,8 @@ from flows.ids import normalize_request_id
 from flows.incoming import AccountView, Incoming
 from flows.margin import export as margin_export
 from flows.preload import Loaded, Needs
-from flows.views import AdminStats, OperationView, OrderView, TopupView, UserView
-from persistence import inbox, jobs, ledger, margin, topups, users
+from flows.views import AdminStats, OperationView, OrderView, PlanView, TopupView, UserView
+from persistence import inbox, jobs, ledger, margin, plans, topups, users
 from runtime.chat import effects as chat_effects
 from runtime.popular import PopularModels
 
@@ -83,6 +83,9 @@ class Preloader:
                 found["user"] = await user_view(conn, await users.find_user(conn, str(order.user_id)))
         if needs.charge_id:
             found["order_charged"] = await topups.charged(conn, needs.charge_id)
+        if needs.plan:
+            plan = await plans.lock(conn, event.user_id)
+            found["plan"] = PlanView(**dict(plan)) if plan is not None else None
         if needs.account:
             found["pending"] = tuple(TopupView(**dict(r)) for r in await topups.waiting(conn, event.user_id))
             found["operations"] = await operations(conn, event.user_id)

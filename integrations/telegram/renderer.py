@@ -33,12 +33,15 @@ from flows.screens import (
     AnswerCallback,
     AnswerInlineQuery,
     AnswerPreCheckout,
+    Button,
     EditScreen,
+    EditStarSubscription,
     RefundStarPayment,
     Screen,
     SendDocument,
     SendFile,
     SendInvoice,
+    SendPlanInvoice,
     SendScreen,
 )
 from integrations.telegram.bot import TEXT_DEFAULTS, JsonBodySession
@@ -168,6 +171,9 @@ class TelegramRenderer:
             case AnswerInlineQuery():
                 await self._answer_inline(action)
                 return None
+            case SendPlanInvoice() | EditStarSubscription():
+                await self._subscription(action)
+                return None
         raise TypeError(f"unknown action {type(action).__name__}")
 
     async def _answer(self, action: AnswerCallback) -> None:
@@ -250,6 +256,35 @@ class TelegramRenderer:
             return await self._send(action.chat_id, screen)
 
     # --- files by file_id and Telegram Stars (flows/money) ---
+
+    async def _subscription(self, action: SendPlanInvoice | EditStarSubscription) -> None:
+        """A Stars subscription: its invoice link (sent as a button), or cancelling its renewals."""
+        bot = self.bot
+        if isinstance(action, EditStarSubscription):
+            await call(
+                lambda: bot.edit_user_star_subscription(
+                    user_id=action.user_id,
+                    telegram_payment_charge_id=action.charge_id,
+                    is_canceled=action.is_canceled,
+                ),
+                what="editUserStarSubscription",
+            )
+            return
+        link = await call(
+            lambda: bot.create_invoice_link(
+                title=action.title,
+                description=action.description,
+                payload=action.payload,
+                currency="XTR",
+                prices=[LabeledPrice(label=action.label, amount=action.stars)],
+                provider_token="",
+                subscription_period=action.period_seconds,
+            ),
+            what="createInvoiceLink",
+        )
+        screen = action.screen
+        pay = (Button(action.button, url=link),)
+        await self._send(action.chat_id, Screen(text=screen.text, buttons=(pay, *screen.buttons)))
 
     async def _payments_and_files(self, action: Action) -> None:
         bot = self.bot
