@@ -11,6 +11,16 @@ from integrations.telegram.bot import create_bot
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk"
 
 
+async def _serve(handler) -> web.AppRunner:
+    """A one-route Bot API stand-in on a free port (the caller cleans the runner up)."""
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner
+
+
 async def test_requests_without_files_are_json_and_with_files_multipart():
     seen = []
 
@@ -22,14 +32,8 @@ async def test_requests_without_files_are_json_and_with_files_multipart():
             message = {**message, "photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]}
         return web.json_response({"ok": True, "result": message})
 
-    app = web.Application()
-    app.router.add_post("/bot{token}/{method}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    bot = create_bot(TOKEN, f"http://127.0.0.1:{port}")
+    runner = await _serve(handler)
+    bot = create_bot(TOKEN, f"http://127.0.0.1:{runner.addresses[0][1]}")
     try:
         markup = InlineKeyboardMarkup(
             inline_keyboard=[[InlineKeyboardButton(text="Назад", callback_data="b")]]
@@ -71,12 +75,7 @@ async def test_text_screens_send_the_body_aiogram_would_and_map_its_errors():
         message = {"message_id": 7, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "hi"}
         return web.json_response({"ok": True, "result": message})
 
-    app = web.Application()
-    app.router.add_post("/bot{token}/{method}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+    runner = await _serve(handler)
     bot = create_bot(TOKEN, f"http://127.0.0.1:{runner.addresses[0][1]}")
     screen = Screen(
         text="<b>Меню</b>",
