@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flows.chat import navigation as chat_navigation
 from flows.chat import routes as chat
+from flows.growth import routes as growth
 from flows.menus import routes as menus
 from flows.menus.screens import place_screen
 from flows.money import routes as money
@@ -43,6 +44,7 @@ def build_registry() -> Registry:
             *chat.DECLARATIONS,
             *money.declarations(wizard),
             *results_declarations(wizard),
+            *growth.declarations(),
             OnEvent("stale", Route("stale", _stale)),
         )
     )

@@ -20,6 +20,10 @@ from flows.views import (
     DialogView,
     OperationView,
     OrderView,
+    PromoLookup,
+    PromoView,
+    ReferralStart,
+    ReferralView,
     TopupView,
     UserView,
 )
@@ -44,6 +48,12 @@ class Needs(msgspec.Struct, frozen=True):
     chat_account: bool = False
     dialogs: bool = False  # the user's dialogs, newest first (🗂 История)
     dialog_id: int | None = None  # this dialog, if it is the user's (reopening one)
+    # 🎁 Пригласить друга / 🎟 Промокод (flows/growth): the user's invite code and stats; the inviter
+    # behind `/start r-<code>`; this promo code, locked; an admin's list of promo codes.
+    referral: bool = False
+    referral_code: str | None = None
+    promo_code: str | None = None
+    promos: bool = False
 
 
 NOTHING = Needs()
@@ -72,3 +82,8 @@ class Loaded(msgspec.Struct, frozen=True):
     dialog: DialogView | None = None
     dialogs: tuple[DialogItem, ...] = ()
     dialog_item: DialogItem | None = None
+    # 🎁 / 🎟 (flows/growth)
+    referral: ReferralView | None = None
+    referral_start: ReferralStart | None = None
+    promo: PromoLookup | None = None
+    promos: tuple[PromoView, ...] = ()

@@ -4,6 +4,7 @@ admin figures), as plain data. The runtime fills them in `flows.preload.Loaded`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import msgspec
 
@@ -89,3 +90,40 @@ class DialogItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     title: str | None
     open: bool
     updated_at: dt.datetime
+
+
+# --- 🎁 referrals and 🎟 promo codes (flows/growth) ---
+
+
+class ReferralView(msgspec.Struct, frozen=True):
+    code: str
+    invited: int = 0
+    paid: int = 0
+    earned_kopecks: int = 0
+
+
+class ReferralStart(msgspec.Struct, frozen=True):
+    """What `/start r-<code>` found: the inviter behind the code, and whether this user may be bound."""
+
+    inviter_id: int | None
+    new_user: bool
+    bound: bool
+
+
+class PromoView(msgspec.Struct, frozen=True):
+    code: str
+    kind: Literal["fixed", "percent"]
+    amount_kopecks: int | None
+    percent: int | None
+    max_uses: int | None
+    used: int
+    expires_at: dt.datetime | None
+    new_users_only: bool
+
+
+class PromoLookup(msgspec.Struct, frozen=True):
+    code: str
+    promo: PromoView | None
+    used_by_user: bool
+    topped_up: bool
+    now: dt.datetime

@@ -52,6 +52,10 @@ class PricingPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     text_typical_prompt_tokens: Annotated[int, Meta(ge=0)] = 600
     text_typical_answer_tokens: Annotated[int, Meta(ge=1)] = 400
     text_tokens_per_1000_words: Annotated[int, Meta(ge=1)] = 2_000
+    # Referrals (flows/growth, docs/payments.md): the inviter's share of an invitee's paid top-ups.
+    referral_percent: Annotated[int, Meta(ge=0, le=100)] = 10
+    referral_days: Annotated[int, Meta(ge=1)] = 90
+    referral_welcome_rub: Annotated[int, Meta(ge=0)] = 0
 
 
 class PricingError(Exception):
