@@ -301,3 +301,36 @@ async def test_percent_code_applies_once_on_the_next_top_up(db, database_url):
         assert (status["status"], status["credited_kopecks"]) == ("applied", 49_99)
         assert await ledger.audit(db) == []
         assert ADMIN_ID
+
+
+async def test_a_refund_telegram_refuses_gives_the_bonuses_back_and_a_later_one_takes_them_once(
+    db, database_url
+):
+    async with running_app(database_url) as client:
+        await _bot_username_known(client)
+        client.app._processor.growth = GrowthRules(
+            referral_percent=10, referral_days=90, welcome_kopecks=5_00
+        )
+        anna = Chat(client, 7701, "anna")
+        code = await _invite_code(anna)
+        stella = Chat(client, 7702, "stella")
+        await stella.say(f"/start r-{code}")
+        payload, stars = await _buy_pack(stella, 300)
+        await stella.pre_checkout(payload, stars)
+        await stella.paid(payload, stars, "charge-g7")
+        assert (await stella.available(), await anna.available()) == (305_00, 30_00)
+        client.tg.fail_next("refundStarPayment", error_code=400, description="Bad Request: CHARGE_NOT_FOUND")
+        admin = admin_chat(client)
+        await admin.say("/admin")
+        await admin.tap("adm:u:7702")
+        await admin.tap_label("↩️ Вернуть звёзды")
+        await client.settle()
+        # Refused: the top-up and both bonuses are back.
+        assert (await stella.available(), await anna.available()) == (305_00, 30_00)
+        assert await ledger.audit(db) == []
+        # The second attempt succeeds: everything goes back exactly once.
+        await admin.tap("adm:u:7702")
+        await admin.tap_label("↩️ Вернуть звёзды")
+        await client.settle()
+        assert (await stella.available(), await anna.available()) == (0, 0)
+        assert await ledger.audit(db) == []
