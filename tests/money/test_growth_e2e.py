@@ -334,3 +334,24 @@ async def test_a_refund_telegram_refuses_gives_the_bonuses_back_and_a_later_one_
         await client.settle()
         assert (await stella.available(), await anna.available()) == (0, 0)
         assert await ledger.audit(db) == []
+
+
+async def test_no_share_of_bonuses_or_adjustments_and_none_after_the_window(db, database_url):
+    async with running_app(database_url) as client:
+        await _bot_username_known(client)
+        anna = Chat(client, 7801, "anna")
+        code = await _invite_code(anna)
+        boris = Chat(client, 7802, "boris")
+        await boris.say(f"/start r-{code}")
+        # A promo credit and an admin credit are not top-ups: the inviter earns nothing on them.
+        await _new_promo(client, "GIFT 100")
+        await boris.say("/promo GIFT")
+        await ledger.adjust(db, 7802, 50_00, "goodwill", ADMIN_ID, "adj-7802")
+        assert await boris.available() == 150_00
+        assert await anna.available() == 0
+        # After referral_days the share stops.
+        await db.execute("UPDATE referrals SET bound_at = now() - interval '91 days' WHERE invitee_id = 7802")
+        await _approve(client, boris, "top:a:10000")
+        assert await boris.available() == 250_00
+        assert await anna.available() == 0
+        assert await ledger.audit(db) == []
