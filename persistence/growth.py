@@ -66,6 +66,8 @@ GROUP BY t.user_id, split_part(t.kind, '_', 1)
 ORDER BY t.user_id
 """
 
+TOPPED_UP = "SELECT EXISTS (SELECT 1 FROM ledger_transactions WHERE user_id = $1 AND kind = 'topup')"
+
 TOPUP_USER = "SELECT user_id FROM ledger_transactions WHERE kind = 'topup' AND key = $1"
 
 # The reversals posted under one refund attempt (keys "<family>-rev:<reversal key>").
@@ -126,6 +128,10 @@ async def stats(db: Db, user_id: int) -> ReferralStats:
 
 async def bonuses_of_payment(conn: asyncpg.Connection, payment_id: str) -> list[asyncpg.Record]:
     return await conn.fetch(BONUSES_OF_PAYMENT, payment_id)
+
+
+async def topped_up(conn: asyncpg.Connection, user_id: int) -> bool:
+    return await conn.fetchval(TOPPED_UP, user_id)
 
 
 async def topup_user(conn: asyncpg.Connection, payment_id: str) -> int | None:

@@ -108,6 +108,8 @@ async def credit_paid_topup(
     pending = await growth.pending_percent(conn, user_id)
     referral = share(amount, rules.referral_percent) if inviter is not None and inviter.earning else 0
     welcome = rules.welcome_kopecks if inviter is not None else 0
+    if welcome and await growth.topped_up(conn, user_id):
+        welcome = 0  # only with the first top-up (and once ever: its key)
     if not (referral or welcome or pending):
         await credit()
         return []

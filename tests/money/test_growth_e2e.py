@@ -98,6 +98,13 @@ async def test_invite_link_binding_rules_and_bonus_on_an_approved_transfer(db, d
         await anna.say("/invite")
         assert "Приглашено: 1" in anna.last_text() and "Пополнили баланс: 1" in anna.last_text()
         assert "33,33 ₽" in anna.last_text()
+        # A welcome bonus switched on later is not paid with a second top-up: only with the first.
+        client.app._processor.growth = GrowthRules(
+            referral_percent=10, referral_days=90, welcome_kopecks=25_00
+        )
+        await _approve(client, boris, "top:a:10000")
+        assert await boris.available() == 433_33
+        assert await anna.available() == 43_33
         assert await ledger.audit(db) == []
 
 
