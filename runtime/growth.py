@@ -28,7 +28,7 @@ from flows.preload import Needs
 from flows.screens import Action, Screen, SendScreen
 from flows.texts import t
 from flows.views import PromoLookup, ReferralStart, ReferralView
-from persistence import growth, ledger
+from persistence import growth, ledger, users
 from runtime import ids
 
 log = logging.getLogger(__name__)
@@ -113,8 +113,8 @@ async def credit_paid_topup(
     if not (referral or welcome or pending):
         await credit()
         return []
-    users = [user_id] + ([inviter.user_id] if inviter is not None else [])
-    await ledger.lock_many(conn, users, ("topups", "promotions"))
+    moved = [user_id] + ([inviter.user_id] if inviter is not None else [])
+    await ledger.lock_many(conn, moved, ("topups", "promotions"))
     posting = await credit()
     if not posting.applied:
         return []
@@ -148,7 +148,8 @@ async def credit_paid_topup(
             extra += bonus if paid.applied else 0
         await growth.apply_use(conn, row["code"], user_id, payment_id, bonus)
     if extra:
-        lang = await conn.fetchval("SELECT language FROM users WHERE id = $1", user_id) or "ru"
+        invitee = await users.get(conn, user_id)
+        lang = invitee.language if invitee is not None else "ru"
         actions.append(
             SendScreen(user_id, Screen(text=t(lang, "growth.bonus_added", amount=rub(extra))), control=False)
         )
@@ -160,8 +161,8 @@ async def lock_for_reversal(conn: asyncpg.Connection, payment_id: str) -> None:
     rows = await growth.bonuses_of_payment(conn, payment_id)
     user_id = await growth.topup_user(conn, payment_id)
     if rows and user_id is not None:
-        users = [user_id, *(r["user_id"] for r in rows)]
-        await ledger.lock_many(conn, users, ("refunds", "promotions"))
+        moved = [user_id, *(r["user_id"] for r in rows)]
+        await ledger.lock_many(conn, moved, ("refunds", "promotions"))
 
 
 async def reverse_bonuses(conn: asyncpg.Connection, payment_id: str, reversal_key: str) -> None:
