@@ -127,3 +127,4 @@ class PromoLookup(msgspec.Struct, frozen=True):
     used_by_user: bool
     topped_up: bool
     now: dt.datetime
+    misses: int = 0  # unknown codes this user sent in the last hour

@@ -154,8 +154,12 @@ WITH p AS (SELECT {PROMO_COLUMNS} FROM promo_codes WHERE code = $1 FOR UPDATE)
 SELECT (SELECT to_jsonb(p) FROM p) AS promo,
        EXISTS (SELECT 1 FROM promo_uses WHERE code = $1 AND user_id = $2) AS used_by_user,
        EXISTS (SELECT 1 FROM ledger_transactions WHERE user_id = $2 AND kind = 'topup') AS topped_up,
+       (SELECT count(*) FROM promo_misses WHERE user_id = $2 AND at > now() - interval '1 hour')::int
+           AS misses,
        now() AS now
 """
+
+RECORD_MISS = "INSERT INTO promo_misses (user_id) VALUES ($1)"
 
 TAKE_USE = """
 UPDATE promo_codes SET used = used + 1
@@ -237,3 +241,7 @@ async def create_promo(conn: asyncpg.Connection, promo: PromoView, admin_id: int
 
 async def list_promos(db: Db, limit: int = 10) -> list[PromoView]:
     return [PromoView(**dict(r)) for r in await db.fetch(LIST_PROMOS, limit)]
+
+
+async def record_miss(conn: asyncpg.Connection, user_id: int) -> None:
+    await conn.execute(RECORD_MISS, user_id)

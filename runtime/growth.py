@@ -19,6 +19,7 @@ from flows.growth.model import (
     BindReferral,
     CreatePromo,
     GrowthRules,
+    RecordPromoMiss,
     RedeemPromo,
     share,
 )
@@ -53,6 +54,7 @@ async def load(conn: asyncpg.Connection, event: Incoming, needs: Needs) -> dict[
             row["used_by_user"],
             row["topped_up"],
             row["now"],
+            row["misses"],
         )
     if needs.promos and event.is_admin:
         found["promos"] = tuple(await growth.list_promos(conn))
@@ -84,6 +86,8 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
                     "promo",
                     note=f"promo {code}",
                 )
+        case RecordPromoMiss(user_id=user_id):
+            await growth.record_miss(conn, user_id)
         case CreatePromo(promo=promo, admin_id=admin_id):
             await growth.create_promo(conn, promo, admin_id)
         case _:

@@ -48,12 +48,17 @@ def share(amount_kopecks: int, percent: int) -> int:
     return amount_kopecks * percent // 100
 
 
-Refusal = Literal["unknown", "expired", "used_up", "already", "new_only"]
+Refusal = Literal["unknown", "expired", "used_up", "already", "new_only", "too_many"]
+
+# Guessing is slowed down: after this many unknown codes in an hour every code gets the same answer.
+PROMO_MISSES_PER_HOUR = 10
 
 
 def refusal(lookup: PromoLookup) -> Refusal | None:
     """Why this user may not use this code now, or None. The database's clock decides expiry."""
     promo = lookup.promo
+    if lookup.misses >= PROMO_MISSES_PER_HOUR:
+        return "too_many"
     if promo is None:
         return "unknown"
     if lookup.used_by_user:
@@ -81,10 +86,14 @@ class RedeemPromo(msgspec.Struct, frozen=True, tag="growth.redeem"):
     credit_kopecks: int  # fixed codes: credited now; 0 for a % code (pending until the next top-up)
 
 
+class RecordPromoMiss(msgspec.Struct, frozen=True, tag="growth.miss"):
+    user_id: int
+
+
 class CreatePromo(msgspec.Struct, frozen=True, tag="growth.create"):
     promo: PromoView
     admin_id: int
 
 
-GROWTH_EFFECTS = (BindReferral, RedeemPromo, CreatePromo)
+GROWTH_EFFECTS = (BindReferral, RedeemPromo, RecordPromoMiss, CreatePromo)
 DEFAULT_RULES = GrowthRules()

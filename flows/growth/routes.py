@@ -13,6 +13,7 @@ from flows.growth.model import (
     REF_PREFIX,
     BindReferral,
     CreatePromo,
+    RecordPromoMiss,
     RedeemPromo,
     promo_code,
     ref_code,
@@ -133,7 +134,11 @@ def redeem(req: Request) -> Outcome:
     session = req.session.at(PROMO)
     if reason is not None:
         text = t(lang, f"growth.promo_{reason}", code=html.escape(lookup.code))
-        return show(req.event, session, _promo_screen(lang, text))
+        outcome = show(req.event, session, _promo_screen(lang, text))
+        if reason != "unknown":
+            return outcome
+        miss = RecordPromoMiss(req.event.user_id)
+        return Outcome(session=outcome.session, actions=outcome.actions, effects=(miss,))
     promo = lookup.promo
     assert promo is not None
     credit = promo.amount_kopecks or 0

@@ -63,3 +63,11 @@ CREATE TABLE promo_uses (
     CHECK ((status = 'applied') = (payment_id IS NOT NULL))
 );
 CREATE INDEX promo_uses_pending ON promo_uses (user_id) WHERE status = 'pending';
+
+-- Unknown codes a user sent (guessing is slowed down: after PROMO_MISSES_PER_HOUR of them in an hour,
+-- every code is refused the same way for a while; flows/growth/model.py).
+CREATE TABLE promo_misses (
+    user_id bigint NOT NULL REFERENCES users (id),
+    at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX promo_misses_user ON promo_misses (user_id, at);

@@ -67,6 +67,13 @@ def test_refusals():
     assert _why(_promo(new_users_only=True)) is None
 
 
+def test_guessing_is_slowed_down_the_same_way_for_every_code():
+    many = PromoLookup("C", _promo(), False, False, NOW, misses=10)
+    assert refusal(many) == "too_many"
+    assert refusal(PromoLookup("C", None, False, False, NOW, misses=10)) == "too_many"
+    assert refusal(PromoLookup("C", _promo(), False, False, NOW, misses=9)) is None
+
+
 def test_share_is_floored_to_a_kopeck():
     assert share(333_33, 10) == 33_33
     assert share(333_33, 15) == 49_99

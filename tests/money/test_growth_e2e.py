@@ -362,3 +362,23 @@ async def test_no_share_of_bonuses_or_adjustments_and_none_after_the_window(db, 
         assert await boris.available() == 250_00
         assert await anna.available() == 0
         assert await ledger.audit(db) == []
+
+
+async def test_guessing_codes_is_slowed_down(db, database_url):
+    async with running_app(database_url) as client:
+        await _new_promo(client, "REAL 10")
+        guesser = Chat(client, 7901, "guesser")
+        await guesser.say("/start")
+        for i in range(10):
+            await guesser.say(f"/promo GUESS{i}")
+            assert "не найден" in guesser.last_text()
+        # The eleventh try, even a real code, gets the same answer and no money.
+        await guesser.say("/promo REAL")
+        assert "Слишком много неверных промокодов" in guesser.last_text()
+        await guesser.say("/promo GUESS99")
+        assert "Слишком много неверных промокодов" in guesser.last_text()
+        assert await guesser.available() == 0
+        # An hour later it works.
+        await db.execute("UPDATE promo_misses SET at = at - interval '61 minutes'")
+        await guesser.say("/promo REAL")
+        assert await guesser.available() == 10_00
