@@ -7,6 +7,7 @@ from __future__ import annotations
 from flows.chat import navigation as chat_navigation
 from flows.chat import routes as chat
 from flows.follow import routes as follow
+from flows.growth import routes as growth
 from flows.margin import routes as margin
 from flows.menus import routes as menus
 from flows.menus.screens import place_screen
@@ -49,6 +50,7 @@ def build_registry() -> Registry:
             *plan_routes.declarations(),
             *results_declarations(wizard),
             *follow.DECLARATIONS,
+            *growth.declarations(),
             OnEvent("stale", Route("stale", _stale)),
         )
     )

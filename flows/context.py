@@ -21,3 +21,5 @@ class FlowContext(msgspec.Struct, frozen=True):
     payment_phone: str = ""
     # flows.book.Book: the charts and price summaries built once per process (the runtime makes it).
     book: Any = None
+    # The bot's @username without the @ (from getMe at start; "" until Telegram answered): invite links.
+    bot_username: str = ""

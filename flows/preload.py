@@ -23,6 +23,10 @@ from flows.views import (
     OperationView,
     OrderView,
     PlanView,
+    PromoLookup,
+    PromoView,
+    ReferralStart,
+    ReferralView,
     TopupView,
     UserView,
 )
@@ -51,6 +55,12 @@ class Needs(msgspec.Struct, frozen=True):
     margin_days: int | None = None
     ledger_days: int | None = None
     plan: bool = False  # the user's monthly plan and its last period, locked
+    # 🎁 Пригласить друга / 🎟 Промокод (flows/growth): the user's invite code and stats; the inviter
+    # behind `/start r-<code>`; this promo code, locked; an admin's list of promo codes.
+    referral: bool = False
+    referral_code: str | None = None
+    promo_code: str | None = None
+    promos: bool = False
 
 
 NOTHING = Needs()
@@ -83,3 +93,8 @@ class Loaded(msgspec.Struct, frozen=True):
     margin: tuple[MarginRow, ...] = ()
     ledger: tuple[LedgerLine, ...] = ()
     plan: PlanView | None = None  # Needs.plan: None when the user never had one
+    # 🎁 / 🎟 (flows/growth)
+    referral: ReferralView | None = None
+    referral_start: ReferralStart | None = None
+    promo: PromoLookup | None = None
+    promos: tuple[PromoView, ...] = ()

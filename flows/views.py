@@ -152,3 +152,41 @@ class LedgerLine(msgspec.Struct, frozen=True):
     note: str | None
     admin_id: int | None
     model_id: str | None  # the generation or chat model of a hold, or of a refunded job
+
+
+# --- 🎁 referrals and 🎟 promo codes (flows/growth) ---
+
+
+class ReferralView(msgspec.Struct, frozen=True):
+    code: str
+    invited: int = 0
+    paid: int = 0
+    earned_kopecks: int = 0
+
+
+class ReferralStart(msgspec.Struct, frozen=True):
+    """What `/start r-<code>` found: the inviter behind the code, and whether this user may be bound."""
+
+    inviter_id: int | None
+    new_user: bool
+    bound: bool
+
+
+class PromoView(msgspec.Struct, frozen=True):
+    code: str
+    kind: Literal["fixed", "percent"]
+    amount_kopecks: int | None
+    percent: int | None
+    max_uses: int | None
+    used: int
+    expires_at: dt.datetime | None
+    new_users_only: bool
+
+
+class PromoLookup(msgspec.Struct, frozen=True):
+    code: str
+    promo: PromoView | None
+    used_by_user: bool
+    topped_up: bool
+    now: dt.datetime
+    misses: int = 0  # unknown codes this user sent in the last hour

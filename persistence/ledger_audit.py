@@ -6,7 +6,8 @@ open holds) are also enforced by the database; the cross-checks below are not, a
 - a Stars charge is credited net once while its order is paid and net zero once refunded, whatever
   happened to refused refund attempts in between;
 - every Stars credit belongs to an order row (a charge never goes unlinked);
-- a job is refunded at most once, by the admin or automatically.
+- a job is refunded at most once, by the admin or automatically;
+- a referral or promo bonus riding on a top-up belongs to a real top-up and is never taken back twice.
 """
 
 from __future__ import annotations
@@ -77,6 +78,25 @@ WHERE t.kind = 'adjustment' AND starts_with(t.key, 'undeliverable:')
 """
 
 
+# Referral and promo bonuses (docs/payments.md): a bonus riding on a payment notes that payment's id;
+# the top-up must exist, and per payment and user the bonuses never go below zero net (a reversal
+# never takes back more than was given).
+AUDIT_BONUSES = """
+SELECT t.note AS payment_id, t.user_id,
+       coalesce(sum(e.amount) FILTER (WHERE a.kind = 'available'), 0)::bigint AS net,
+       bool_or(EXISTS (SELECT 1 FROM ledger_transactions p WHERE p.kind = 'topup' AND p.key = t.note))
+           AS has_topup
+FROM ledger_transactions t
+JOIN ledger_entries e ON e.transaction_id = t.id
+JOIN ledger_accounts a ON a.id = e.account_id
+WHERE t.kind IN ('referral_bonus', 'referral_bonus_reversal', 'promo_bonus', 'promo_bonus_reversal')
+  AND t.source <> 'promo'
+GROUP BY t.note, t.user_id
+HAVING coalesce(sum(e.amount) FILTER (WHERE a.kind = 'available'), 0) < 0
+    OR NOT bool_or(EXISTS (SELECT 1 FROM ledger_transactions p WHERE p.kind = 'topup' AND p.key = t.note))
+"""
+
+
 async def audit(db: Db) -> list[str]:
     """Check the whole books' invariants; returns the problems found (empty when healthy)."""
     problems = [
@@ -106,5 +126,10 @@ async def audit(db: Db) -> list[str]:
     problems += [
         f"job {r['request_id']}: refunded twice (by an admin and as undeliverable)"
         for r in await db.fetch(AUDIT_JOB_REFUNDS)
+    ]
+    problems += [
+        f"bonuses of payment {r['payment_id']} for user {r['user_id']}: net {r['net']}"
+        + ("" if r["has_topup"] else ", no such top-up")
+        for r in await db.fetch(AUDIT_BONUSES)
     ]
     return problems

@@ -5,7 +5,7 @@ the revenue account: captured generations, settled chat answers), Kie's cost of 
 credits stored with each succeeded job and each kept chat answer, × the rate the caller passes, rounded
 per run), refunds of generations after they were charged (adjustments keyed `jobrefund:`,
 `undeliverable:`, `unreturned:` + request id), bonuses (every other adjustment: admin credits and
-debits), top-ups in and top-ups given back.
+debits; and referral and promo bonuses from the promotions account, net of reversals), top-ups in and top-ups given back.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ facts AS (
     WHERE (r.state = 'answered' OR (r.state = 'stopped' AND r.finish_reason IS NOT NULL))
       AND r.finished_at >= period.since AND r.finished_at < period.until
   UNION ALL
-    -- Adjustments: refunds of charged generations, or bonuses (admin credits +, debits −).
+    -- Adjustments: refunds of charged generations, or bonuses (admin credits +, debits −); referral and
+    -- promo bonuses (the promotions account; their reversals −).
     SELECT e.created_at, j.model_id,
            CASE WHEN split_part(t.key, ':', 1) IN {_REFUND_PREFIXES} THEN 'job' ELSE 'bonus' END,
            0, 0, 0, 0, 0, 0,
@@ -75,7 +76,7 @@ facts AS (
            CASE WHEN split_part(t.key, ':', 1) IN {_REFUND_PREFIXES} THEN 0 ELSE -e.amount END,
            0, 0
     FROM period, ledger_entries e
-    JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'adjustments' AND a.user_id IS NULL
+    JOIN ledger_accounts a ON a.id = e.account_id AND a.kind IN ('adjustments', 'promotions') AND a.user_id IS NULL
     JOIN ledger_transactions t ON t.id = e.transaction_id
     LEFT JOIN jobs j ON split_part(t.key, ':', 1) IN {_REFUND_PREFIXES}
                     AND j.request_id = split_part(t.key, ':', 2)

@@ -11,6 +11,7 @@ from functools import partial
 
 import aiohttp
 import asyncpg
+import msgspec
 from aiohttp import web
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
 
@@ -86,6 +87,7 @@ class TrtApp:
         self._tasks: list[asyncio.Task] = []
         self._bot = None
         self._renderer: TelegramRenderer | None = None
+        self._processor: UpdateProcessor | None = None
         self.port: int | None = None
         # Not `flood or …`: an empty gate is falsy (it has a length), and would be swapped for the default.
         self.flood = flood if flood is not None else FloodGate()
@@ -113,6 +115,7 @@ class TrtApp:
         )
         log.info("catalog %s: %d models, %d enabled", catalog.version, len(catalog), len(catalog.enabled()))
         processor = UpdateProcessor(self.pool, renderer, ctx, s.admin_ids)
+        self._processor = processor
         # Built here rather than on the first search (~20 ms), and kept out of the collector below.
         ctx.book.search_index(catalog)
         self._tasks.append(
@@ -295,6 +298,7 @@ class TrtApp:
         ):
             with attempt:
                 await self._set_commands(bot)
+                await self._learn_username(bot)
                 if s.bot_mode == "webhook":
                     # Re-registering the same URL and secret is idempotent, so every start does it.
                     await call(
@@ -307,6 +311,13 @@ class TrtApp:
                         what="setWebhook",
                     )
                     log.info("webhook registered with Telegram")
+
+    async def _learn_username(self, bot) -> None:
+        """The bot's @username for invite links (flows/growth): asked once at start (aiogram keeps it)."""
+        me = await call(bot.me, what="getMe")
+        processor = self._processor
+        if processor is not None and me.username:
+            processor.ctx = msgspec.structs.replace(processor.ctx, bot_username=me.username)
 
     @staticmethod
     async def _set_commands(bot) -> None:

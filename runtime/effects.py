@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncpg
 
+from flows.growth.model import DEFAULT_RULES, GrowthRules
 from flows.jobs.lifecycle import advance
 from flows.jobs.model import CancelQueuedJob, CreateJob, JobState
 from flows.outcome import Effect, MarkInactive, SetLanguage
+from flows.screens import Action
 from persistence import free_tier, jobs, ledger, users
-from runtime import money, plan
+from runtime import growth, money, plan
 from runtime.chat import effects as chat_effects
 
 
@@ -23,8 +25,14 @@ class FreeQuotaGone(Exception):
 
 
 async def apply(
-    conn: asyncpg.Connection, effect: Effect, user_id: int, free_quota: int, text_quota: int = 0
-) -> None:
+    conn: asyncpg.Connection,
+    effect: Effect,
+    user_id: int,
+    free_quota: int,
+    text_quota: int = 0,
+    rules: GrowthRules = DEFAULT_RULES,
+) -> list[Action]:
+    """Apply one effect; returns notices for other chats it caused (a referral bonus's inviter)."""
     match effect:
         case SetLanguage(lang=lang):
             await users.set_language(conn, user_id, lang)
@@ -37,9 +45,11 @@ async def apply(
             await ledger.hold(conn, job.user_id, job.price_kopecks, job.hold_key)
             await jobs.create(conn, job)
         case _ if money.is_money_effect(effect):
-            await money.apply(conn, effect)
+            return await money.apply(conn, effect, rules)
         case _ if plan.is_plan_effect(effect):
             await plan.apply(conn, effect)
+        case _ if growth.is_growth_effect(effect):
+            await growth.apply(conn, effect)
         case _ if chat_effects.is_chat_effect(effect):
             # FreeTextGone / InsufficientFunds propagate: the update is decided again on fresh data.
             await chat_effects.apply(conn, effect, free_quota=text_quota)  # type: ignore[arg-type]
@@ -57,3 +67,4 @@ async def apply(
                 pass
         case _:
             raise TypeError(f"no handler for effect {type(effect).__name__}")
+    return []

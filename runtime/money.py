@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from flows.growth.model import DEFAULT_RULES, GrowthRules
 from flows.money.effects import (
     MONEY_EFFECTS,
     AdjustBalance,
@@ -26,8 +27,9 @@ from flows.money.effects import (
     SetBlocked,
     SubmitTopup,
 )
+from flows.screens import Action
 from persistence import audit, jobs, ledger, plans, topups, users
-from runtime import ids
+from runtime import growth, ids
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +41,21 @@ async def refund_rejected(pool: asyncpg.Pool, user_id: int, charge_id: str, reas
         order = await topups.undo_refund(conn, charge_id)
         if order is None:
             return
-        await ledger.credit_topup(
+        attempts = order["refund_attempts"]
+        # Keyed by the attempt: each refused attempt gives back exactly what its reversal took (the
+        # top-up and the bonuses that rode on it).
+        await growth.restore_bonuses(
             conn,
             user_id,
-            order["amount_kopecks"],
-            # Keyed by the attempt: each refused attempt gives back exactly what its reversal took.
-            topups.attempt_key(f"stars-refund-failed:{charge_id}", order["refund_attempts"]),
-            "stars",
-            note=order["id"],
+            topups.attempt_key(f"stars:{charge_id}", attempts),
+            lambda: ledger.credit_topup(
+                conn,
+                user_id,
+                order["amount_kopecks"],
+                topups.attempt_key(f"stars-refund-failed:{charge_id}", attempts),
+                "stars",
+                note=order["id"],
+            ),
         )
         await audit.record(
             conn,
@@ -71,7 +80,8 @@ def is_money_effect(effect: object) -> bool:
     return isinstance(effect, MONEY_EFFECTS)
 
 
-async def apply(conn: asyncpg.Connection, effect: Any) -> None:
+async def apply(conn: asyncpg.Connection, effect: Any, rules: GrowthRules = DEFAULT_RULES) -> list[Action]:
+    """Apply one money effect; returns the notices of bonuses it paid (runtime/growth.py)."""
     match effect:
         case CreateTopup(topup_id=topup_id, user_id=user_id, amount_kopecks=amount):
             await topups.create(conn, topup_id, user_id, amount)
@@ -82,14 +92,21 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
         case ApproveTopup(topup_id=topup_id, admin_id=admin_id):
             decided = await topups.decide(conn, topup_id, "approved", admin_id, None)
             if decided is None:
-                return  # decided meanwhile: the row lock makes this unreachable, the credit key too
-            await ledger.credit_topup(
+                return []  # decided meanwhile: the row lock makes this unreachable, the credit key too
+            notices = await growth.credit_paid_topup(
                 conn,
                 decided["user_id"],
                 decided["amount_kopecks"],
                 topup_id,
-                "transfer",
-                note=f"admin {admin_id}",
+                rules,
+                lambda: ledger.credit_topup(
+                    conn,
+                    decided["user_id"],
+                    decided["amount_kopecks"],
+                    topup_id,
+                    "transfer",
+                    note=f"admin {admin_id}",
+                ),
             )
             await audit.record(
                 conn,
@@ -99,6 +116,7 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
                 target=topup_id,
                 amount_kopecks=decided["amount_kopecks"],
             )
+            return notices
         case RejectTopup(topup_id=topup_id, admin_id=admin_id, reason=reason):
             decided = await topups.decide(conn, topup_id, "rejected", admin_id, reason)
             if decided is not None:
@@ -116,12 +134,21 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
         case PayStarsOrder(order_id=order_id, user_id=user_id, charge_id=charge_id, amount_kopecks=amount):
             if not await topups.pay_order(conn, order_id, charge_id):
                 order_id = await _order_for_second_charge(conn, order_id, charge_id)
-            await ledger.credit_topup(conn, user_id, amount, f"stars:{charge_id}", "stars", note=order_id)
+            payment_id = f"stars:{charge_id}"
+            return await growth.credit_paid_topup(
+                conn,
+                user_id,
+                amount,
+                payment_id,
+                rules,
+                lambda: ledger.credit_topup(conn, user_id, amount, payment_id, "stars", note=order_id),
+            )
         case RefundStarsOrder(order_id=order_id, admin_id=admin_id):
             attempt = await topups.refund_order(conn, order_id, admin_id)
             if attempt is None:
-                return
+                return []
             # All or nothing: InsufficientFunds rolls the update back and the flow decides again.
+            await growth.lock_for_reversal(conn, f"stars:{attempt.charge_id}")
             posting = await ledger.reverse_topup(
                 conn,
                 f"stars:{attempt.charge_id}",
@@ -130,6 +157,7 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
             )
             if not posting.applied:
                 raise ledger.LedgerError(f"stars refund {attempt.reversal_key} reversed nothing")
+            await growth.reverse_bonuses(conn, f"stars:{attempt.charge_id}", attempt.reversal_key)
             # The last period of a monthly plan: the plan ends with it (no-op for any other order).
             await plans.end_refunded(conn, posting.user_id, order_id)
             await audit.record(
@@ -159,7 +187,7 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
             request_id=request_id, user_id=user_id, admin_id=admin_id, amount_kopecks=amount, how=how
         ):
             if not await jobs.record_refund(conn, request_id, user_id, admin_id, how, amount):
-                return  # refunded once already
+                return []  # refunded once already
             job = await jobs.get(conn, request_id)
             key = job.hold_key if job else None
             if how == "released" and key is not None:
@@ -183,6 +211,7 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
             )
         case _:
             raise TypeError(f"no handler for money effect {type(effect).__name__}")
+    return []
 
 
 async def _order_for_second_charge(conn: asyncpg.Connection, order_id: str, charge_id: str) -> str:

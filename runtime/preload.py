@@ -20,6 +20,7 @@ from flows.margin import export as margin_export
 from flows.preload import Loaded, Needs
 from flows.views import AdminStats, OperationView, OrderView, PlanView, TopupView, UserView
 from persistence import inbox, jobs, ledger, margin, plans, topups, users
+from runtime import growth
 from runtime.chat import effects as chat_effects
 from runtime.popular import PopularModels
 
@@ -100,6 +101,8 @@ class Preloader:
             found["dialogs"] = await chat_effects.dialog_items(conn, event.user_id)
         if needs.dialog_id:
             found["dialog_item"] = await chat_effects.dialog_item(conn, event.user_id, needs.dialog_id)
+        if needs.referral or needs.referral_code or needs.promo_code is not None or needs.promos:
+            found.update(await growth.load(conn, event, needs))
         if event.is_admin:
             if needs.user_ref:
                 found["user"] = await user_view(conn, await users.find_user(conn, needs.user_ref))

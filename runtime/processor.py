@@ -21,6 +21,7 @@ import msgspec
 from flows.app import REGISTRY
 from flows.catalog.text import NO_TEXT
 from flows.context import FlowContext
+from flows.growth.model import rules_of
 from flows.incoming import AccountView
 from flows.menus.screens import error_screen
 from flows.screens import Action, AnswerCallback, RefundStarPayment, RunChatTurn, SendScreen
@@ -99,6 +100,7 @@ class UpdateProcessor:
         self.text_quota = ctx.policy.text_free_daily_quota if ctx.policy is not None else 0
         # While the monthly plan is paid (read with every update), the free tier allows more a day.
         self.plan_quota = ctx.policy.plan_free_daily_quota if ctx.policy is not None else 0
+        self.growth = rules_of(ctx.policy)  # referral share, window and welcome bonus
         # The app sets preload.kie_balance once the Kie client exists (admin figures show "—" until then).
         text = ctx.catalog.text if ctx.catalog is not None else NO_TEXT
         self.preload = Preloader(text=text, text_quota=self.text_quota, policy=ctx.policy)
@@ -171,9 +173,12 @@ class UpdateProcessor:
                 update_id=row.update_id,
             )
             outcome = REGISTRY.decide(matched, event, session, loaded, self.ctx)
+            notices: list[Action] = []
             for effect in outcome.effects:
-                await effects.apply(conn, effect, context.user.id, free_quota, self.text_quota)
-            actions = list(outcome.actions)
+                notices += await effects.apply(
+                    conn, effect, context.user.id, free_quota, self.text_quota, self.growth
+                )
+            actions = list(outcome.actions) + notices
             if event.callback_id and not any(isinstance(a, AnswerCallback) for a in actions):
                 # Every button press is answered, or the user's client keeps spinning.
                 actions.insert(0, AnswerCallback(event.callback_id))

@@ -60,6 +60,11 @@ class PricingPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     plan_free_daily_quota: Annotated[int, Meta(ge=0)] = 15
     plan_refund_hours: Annotated[int, Meta(ge=0)] = 48
 
+    # Referrals (flows/growth, docs/payments.md): the inviter's share of an invitee's paid top-ups.
+    referral_percent: Annotated[int, Meta(ge=0, le=100)] = 10
+    referral_days: Annotated[int, Meta(ge=1)] = 90
+    referral_welcome_rub: Annotated[int, Meta(ge=0)] = 0
+
     def __post_init__(self) -> None:
         if len(self.stars_pack_bonus_percent) != len(self.stars_packs):
             raise ValueError("stars_pack_bonus_percent needs one value per pack in stars_packs")

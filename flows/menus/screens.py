@@ -10,6 +10,7 @@ from flows.catalog.human import model_title
 from flows.context import FlowContext
 from flows.menus import browse
 from flows.payloads.chat import OpenTexts
+from flows.payloads.growth import OpenInvite
 from flows.payloads.menus import ChooseLanguage, OpenFree, OpenHelp, OpenMenu, OpenSettings, OpenSupport
 from flows.payloads.money import OpenBalance, OpenHistory
 from flows.payloads.wizard import OpenCard
@@ -117,6 +118,7 @@ def settings_screen(lang: str) -> Screen:
                 Button(t(lang, "settings.language_ru"), data=ChooseLanguage("ru").data()),
                 Button(t(lang, "settings.language_en"), data=ChooseLanguage("en").data()),
             ),
+            (Button(t(lang, "growth.invite_button"), data=OpenInvite().data()),),
             back_to_menu_row(lang),
         ),
     )

@@ -6,6 +6,7 @@ import html
 
 from flows.money import common as c
 from flows.outcome import Outcome, show
+from flows.payloads.growth import AskPromo, OpenInvite
 from flows.payloads.money import OpenHistory, StartTopup, TopupCancel
 from flows.payloads.plan import OpenPlan
 from flows.preload import Loaded
@@ -38,6 +39,10 @@ def balance_screen(lang: str, loaded: Loaded, *, notice: str | None = None) -> S
             Button(t(lang, "history.button"), data=OpenHistory().data()),
         ),
         (Button(t(lang, "plan.open_button"), data=OpenPlan().data()),),
+        (
+            Button(t(lang, "growth.invite_button"), data=OpenInvite().data()),
+            Button(t(lang, "growth.promo_button"), data=AskPromo().data()),
+        ),
     ]
     if loaded.pending:
         lines += ["", t(lang, "balance.pending_title")]

@@ -15,11 +15,12 @@ ascending id, then the hold row — so concurrent operations wait for each other
 """
 
 from persistence import ledger_audit
-from persistence.ledger.core import Db, atomic
-from persistence.ledger.credits import adjust, credit_topup, reverse_topup
+from persistence.ledger.core import Db, atomic, lock_many
+from persistence.ledger.credits import adjust, bonus, credit_topup, reverse_topup
 from persistence.ledger.holds import capture, get_hold, hold, release, settle
 from persistence.ledger.reads import balance, entries, open_holds, revenue
 from persistence.ledger.types import (
+    BONUS_KINDS,
     MAX_KOPECKS,
     SYSTEM_KINDS,
     USER_KINDS,
@@ -41,6 +42,7 @@ from persistence.ledger.types import (
 audit = ledger_audit.audit
 
 __all__ = [
+    "BONUS_KINDS",
     "MAX_KOPECKS",
     "SYSTEM_KINDS",
     "USER_KINDS",
@@ -62,11 +64,13 @@ __all__ = [
     "atomic",
     "audit",
     "balance",
+    "bonus",
     "capture",
     "credit_topup",
     "entries",
     "get_hold",
     "hold",
+    "lock_many",
     "open_holds",
     "release",
     "reverse_topup",

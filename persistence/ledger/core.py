@@ -15,6 +15,7 @@ from persistence.ledger.sql import (
     INSERT_ENTRIES,
     INSERT_TRANSACTION,
     LOCK_ACCOUNTS,
+    LOCK_MANY,
 )
 from persistence.ledger.types import (
     MAX_KOPECKS,
@@ -143,3 +144,23 @@ async def transfer(
             raise InsufficientFunds(available["balance"], -amount)
         await post(conn, (available["id"], accounts[system_kind]["id"]), (amount, -amount), tx_id)
         return Posting(tx_id, kind, key, user_id, amount, applied=True)
+
+
+async def lock_many(
+    conn: asyncpg.Connection, user_ids: Sequence[int], system_kinds: Sequence[str]
+) -> dict[int, int]:
+    """Lock the available accounts of several users and some system accounts, all in id order, before a
+    composed operation moves them one by one (each later lock is then already held: no deadlock with
+    any single operation). Creates missing accounts first. Returns each user's available balance."""
+    users, kinds = sorted(set(user_ids)), list(system_kinds)
+    rows = await conn.fetch(LOCK_MANY, users, kinds)
+    if len(rows) < len(users) + len(kinds):
+        for user_id in users:
+            try:
+                await conn.execute(ENSURE_USER_ACCOUNTS, user_id)
+            except asyncpg.ForeignKeyViolationError as exc:
+                raise UnknownUser(user_id) from exc
+        for kind in kinds:
+            await conn.execute(ENSURE_SYSTEM_ACCOUNT, kind)
+        rows = await conn.fetch(LOCK_MANY, users, kinds)
+    return {r["user_id"]: r["balance"] for r in rows if r["user_id"] is not None}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from persistence.ledger.core import Db, atomic, checked_key, checked_kopecks, transfer
 from persistence.ledger.sql import FIND_TOPUP
-from persistence.ledger.types import Posting, UnknownTopup
+from persistence.ledger.types import BONUS_KINDS, LedgerError, Posting, UnknownTopup
 
 # --- top-ups and adjustments ---------------------------------------------------------------------
 
@@ -67,4 +67,26 @@ async def adjust(db: Db, user_id: int, amount_kopecks: int, reason: str, admin_i
         system_kind="adjustments",
         note=checked_key(reason, "reason"),
         admin_id=admin_id,
+    )
+
+
+async def bonus(
+    db: Db, user_id: int, amount_kopecks: int, kind: str, key: str, source: str, note: str | None = None
+) -> Posting:
+    """A referral or promo bonus (promotions -> available), or its reversal (amount < 0, a `*_reversal`
+    kind). Idempotent by (kind, key); a reversal beyond the available balance raises InsufficientFunds."""
+    if kind not in BONUS_KINDS:
+        raise LedgerError(f"not a bonus kind: {kind!r}")
+    amount = checked_kopecks(amount_kopecks, negative=kind.endswith("_reversal"))
+    if (amount < 0) != kind.endswith("_reversal"):
+        raise LedgerError(f"{kind} moves money the other way (amount {amount})")
+    return await transfer(
+        db,
+        kind=kind,
+        key=checked_key(key, "key"),
+        user_id=user_id,
+        amount=amount,
+        system_kind="promotions",
+        source=checked_key(source, "source"),
+        note=note,
     )

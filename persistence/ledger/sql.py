@@ -23,6 +23,16 @@ ORDER BY id
 FOR UPDATE
 """
 
+# Several users' accounts at once, in id order: a composed operation (a top-up with its referral
+# bonus) locks everything it will move up front, so it waits like any single operation.
+LOCK_MANY = """
+SELECT id, kind, user_id, balance
+FROM ledger_accounts
+WHERE (user_id = ANY($1::bigint[]) AND kind = 'available') OR (user_id IS NULL AND kind = ANY($2::text[]))
+ORDER BY id
+FOR UPDATE
+"""
+
 INSERT_TRANSACTION = """
 INSERT INTO ledger_transactions (kind, key, user_id, hold_id, amount, source, note, admin_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -14,7 +14,9 @@ MAX_KOPECKS = 10**13
 
 HoldStatus = Literal["held", "captured", "released"]
 USER_KINDS = ("available", "held")
-SYSTEM_KINDS = ("revenue", "topups", "adjustments", "refunds")
+SYSTEM_KINDS = ("revenue", "topups", "adjustments", "refunds", "promotions")
+# Referral and promo bonuses (paid from and taken back to `promotions`); see docs/payments.md.
+BONUS_KINDS = ("referral_bonus", "referral_bonus_reversal", "promo_bonus", "promo_bonus_reversal")
 
 
 class LedgerError(DatabaseError):
@@ -90,7 +92,7 @@ class Operation(msgspec.Struct, frozen=True):
     """One ledger transaction as the user sees it (the balance history screen)."""
 
     transaction_id: int
-    kind: str  # topup, topup_reversal, hold, capture, release, adjustment
+    kind: str  # topup, topup_reversal, hold, capture, release, adjustment, or one of BONUS_KINDS
     available_change: int  # signed kopecks
     held_change: int  # signed kopecks
     reference: str  # payment id, hold key (starts with the request id) or adjustment key

@@ -26,6 +26,7 @@ from flows.payloads.chat import (
     StartChat,
 )
 from flows.payloads.follow import FollowUpAction
+from flows.payloads.growth import AskPromo, OpenInvite
 from flows.payloads.jobs import Repeat
 from flows.payloads.menus import (
     ChooseLanguage,
@@ -54,7 +55,7 @@ from flows.payloads.wizard import OpenCard
 from flows.preload import Loaded
 from flows.routing.chart import HOME
 from flows.states import AdminFlow, TopupFlow
-from flows.views import LedgerLine, OrderView, TopupView, UserView
+from flows.views import LedgerLine, OrderView, ReferralStart, ReferralView, TopupView, UserView
 from persistence import topups
 from tests.flows.charts import dead_ends, edges, unreachable
 from tests.flows.driver import Driver
@@ -122,6 +123,10 @@ MENU_ROUTES: dict[str, tuple[str, Any, Loaded]] = {
     "open_chat_history": ("tap", OpenChatHistory(), Loaded(dialogs=(DIALOG,))),
     "reopen_dialog": ("tap", OpenDialog(7), Loaded(dialog_item=DIALOG)),
     "chat_resume": ("tap", ChatResume("gpt-5-2"), Loaded()),
+    "open_invite": ("tap", OpenInvite(), Loaded(referral=ReferralView("7K2F9QAB", 2, 1, 30_00))),
+    "ask_promo": ("tap", AskPromo(), Loaded()),
+    "promo_command": ("command", "/promo SPRING", Loaded()),
+    "referral_start": ("command", "/start r-7K2F9QAB", Loaded(referral_start=ReferralStart(5, True, False))),
 }
 
 

@@ -256,3 +256,16 @@ async def test_automatic_refunds_count_as_refunds_of_their_model(db):
         0,
         25_00 - 10_00 - 665,
     )
+
+
+async def test_referral_and_promo_bonuses_are_bonuses_and_their_reversals_take_them_back(db):
+    """Bonuses paid from the promotions account (issue 12: referral share, promo codes) are bonuses of
+    the period — not revenue, not top-ups — and a reversal (a refunded top-up) subtracts its bonus."""
+    await db.execute("INSERT INTO users (id) VALUES ($1), ($2)", A, B)
+    await ledger.credit_topup(db, B, 300_00, "stars:CH-1", "stars")
+    await ledger.bonus(db, A, 30_00, "referral_bonus", "stars:CH-1", "referral")
+    await ledger.bonus(db, B, 150_00, "promo_bonus", "promo:WELCOME:602", "promo")
+    await ledger.bonus(db, A, -10_00, "referral_bonus_reversal", "stars:CH-1:r", "referral")
+    report = build(1, await margin.report(db, 1, RATE))
+    assert (report.total.bonuses, report.total.revenue) == (30_00 + 150_00 - 10_00, 0)
+    assert report.total.margin == 0

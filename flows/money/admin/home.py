@@ -7,6 +7,7 @@ import html
 from flows.money import common as c
 from flows.money.admin.common import LANG, home_row, panel
 from flows.outcome import Outcome, show
+from flows.payloads.growth import AdminPromos
 from flows.payloads.margin import MarginReport
 from flows.payloads.money import AdminFindJob, AdminFindUser, AdminPending, AdminTopup
 from flows.preload import Loaded
@@ -46,6 +47,7 @@ def home_screen(loaded: Loaded, *, notice: str | None = None) -> Screen:
                 Button(t(LANG, "admin.find_job"), data=AdminFindJob().data()),
             ),
             (Button(t(LANG, "margin.button"), data=MarginReport(7).data()),),
+            (Button(t(LANG, "growth.admin_button"), data=AdminPromos().data()),),
             c.menu_row(LANG),
         ),
     )

@@ -1,0 +1,1 @@
+"""🎁 Пригласить друга and 🎟 Промокод: referrals and promo codes (docs/payments.md)."""
