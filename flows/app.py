@@ -4,6 +4,7 @@ features (the wizard's top-up exit, a stale button's redraw of the current scree
 
 from __future__ import annotations
 
+from flows.broadcast import routes as broadcast
 from flows.chat import navigation as chat_navigation
 from flows.chat import routes as chat
 from flows.menus import routes as menus
@@ -43,6 +44,7 @@ def build_registry() -> Registry:
             *chat.DECLARATIONS,
             *money.declarations(wizard),
             *results_declarations(wizard),
+            *broadcast.DECLARATIONS,
             OnEvent("stale", Route("stale", _stale)),
         )
     )

@@ -44,6 +44,7 @@ class Needs(msgspec.Struct, frozen=True):
     chat_account: bool = False
     dialogs: bool = False  # the user's dialogs, newest first (🗂 История)
     dialog_id: int | None = None  # this dialog, if it is the user's (reopening one)
+    audiences: bool = False  # 📣 Рассылка: how many users each audience reaches (admins only)
 
 
 NOTHING = Needs()
@@ -72,3 +73,5 @@ class Loaded(msgspec.Struct, frozen=True):
     dialog: DialogView | None = None
     dialogs: tuple[DialogItem, ...] = ()
     dialog_item: DialogItem | None = None
+    # 📣 Рассылка: users per audience ("all", "active30", "paid")
+    audiences: dict[str, int] = {}

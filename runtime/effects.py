@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncpg
 
+from flows.broadcast.effects import StartBroadcast
 from flows.jobs.lifecycle import advance
 from flows.jobs.model import CancelQueuedJob, CreateJob, JobState
 from flows.outcome import Effect, MarkInactive, SetLanguage
-from persistence import free_tier, jobs, ledger, users
+from persistence import broadcasts, free_tier, jobs, ledger, users
 from runtime import money
 from runtime.chat import effects as chat_effects
 
@@ -36,6 +37,11 @@ async def apply(
             # InsufficientFunds propagates: the update is retried and the flow shows the top-up screen.
             await ledger.hold(conn, job.user_id, job.price_kopecks, job.hold_key)
             await jobs.create(conn, job)
+        case StartBroadcast(key=key, admin_id=admin_id, audience=audience, text=text, photo=photo):
+            # A repeated confirm (same key) creates nothing; runtime/broadcasts.py sends the rows.
+            await broadcasts.create(
+                conn, key, admin_id, audience, text, photo, effect.button_text, effect.button_url
+            )  # type: ignore[arg-type]
         case _ if money.is_money_effect(effect):
             await money.apply(conn, effect)
         case _ if chat_effects.is_chat_effect(effect):

@@ -17,7 +17,7 @@ from flows.ids import normalize_request_id
 from flows.incoming import AccountView, Incoming
 from flows.preload import Loaded, Needs
 from flows.views import AdminStats, OperationView, OrderView, TopupView, UserView
-from persistence import inbox, jobs, ledger, topups, users
+from persistence import broadcasts, inbox, jobs, ledger, topups, users
 from runtime.chat import effects as chat_effects
 from runtime.popular import PopularModels
 
@@ -95,6 +95,8 @@ class Preloader:
                 found["pending"] = tuple(TopupView(**dict(r)) for r in await topups.waiting(conn))
             if needs.stats:
                 found["stats"] = await admin_stats(conn, self._kie)
+            if needs.audiences:
+                found["audiences"] = await broadcasts.audience_counts(conn)
         return Loaded(**found)
 
     async def _chat(

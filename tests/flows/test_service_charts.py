@@ -106,6 +106,7 @@ MENU_ROUTES: dict[str, tuple[str, Any, Loaded]] = {
     "topup_resume": ("resume", TopupResume(), Loaded()),
     "paysupport": ("command", "/paysupport", Loaded()),
     "admin_home": ("admin", "/admin", Loaded()),
+    "bc_start": ("admin", "/broadcast", Loaded()),
     "repeat": ("tap", Repeat("R-7K2F9Q"), Loaded(job=JOB)),
     "open_texts": ("tap", OpenTexts(), Loaded()),
     "open_chat_card": ("tap", OpenChatModel("gpt-5-2"), Loaded()),
