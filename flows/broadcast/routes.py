@@ -31,8 +31,11 @@ def _back_needs(event: Incoming, payload: object, session: Session) -> Needs:
     return _AUDIENCES if flow.step == "review" else NOTHING
 
 
-def _confirm_needs(event: Incoming, payload: object, session: Session) -> Needs:
-    return Needs(audiences=True, stats=True)
+def _confirm_needs(event: Incoming, payload, session: Session) -> Needs:
+    # The panel's figures (Kie's balance among them) only when the tap is stale and lands there.
+    flow = flow_of(session)
+    fresh = flow is not None and flow.step == "review" and flow.token == payload.token
+    return _AUDIENCES if fresh else _HOME
 
 
 start = Route(
