@@ -35,6 +35,7 @@ from persistence.broadcasts import Counts, Post
 log = logging.getLogger(__name__)
 
 LANG = "ru"  # the operator's language
+ADMIN_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -170,13 +171,23 @@ class BroadcastWorker:
                 log.info("broadcast to %s refused: %s", user_id, exc)
                 return "failed"
 
+    async def _to_admin(self, action: SendScreen | EditScreen) -> int | None:
+        """A message to the admin, paced with the rest and waiting out long flood waits too."""
+        for _ in range(ADMIN_ATTEMPTS):
+            await self.pacer.take()
+            try:
+                return await self.renderer.perform(action)
+            except TransientSendError as exc:
+                if exc.retry_after is None or self._stopping.is_set():
+                    raise
+                self.pacer.pause(exc.retry_after)
+        raise TransientSendError("broadcast: Telegram kept asking to wait")
+
     async def _send_progress(self, post: Post) -> int | None:
         counts = await broadcasts.counts(self.pool, post.id)
-        await self.pacer.take()
+        screen = Screen(text=_progress_text(post, counts))
         try:
-            message_id = await self.renderer.perform(
-                SendScreen(post.admin_id, Screen(text=_progress_text(post, counts)), control=True)
-            )
+            message_id = await self._to_admin(SendScreen(post.admin_id, screen, control=True))
         except TelegramSendError as exc:  # the admin's view only: the sending goes on
             log.info("broadcast %s: progress message not sent: %s", post.id, exc)
             return None
@@ -185,16 +196,13 @@ class BroadcastWorker:
         return message_id
 
     async def _edit(self, post: Post, message_id: int, counts: Counts) -> None:
-        await self.pacer.take()
+        screen = Screen(text=_progress_text(post, counts))
         with contextlib.suppress(TelegramSendError):
-            await self.renderer.perform(
-                EditScreen(post.admin_id, message_id, Screen(text=_progress_text(post, counts)))
-            )
+            await self._to_admin(EditScreen(post.admin_id, message_id, screen))
 
     async def _notify(self, chat_id: int, text: str) -> None:
-        await self.pacer.take()
         try:
-            await self.renderer.perform(SendScreen(chat_id, Screen(text=text), control=False))
+            await self._to_admin(SendScreen(chat_id, Screen(text=text), control=False))
         except TelegramSendError as exc:
             log.warning("broadcast: final message to the admin not sent: %s", exc)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from integrations.telegram import renderer
 from persistence import ledger
 from runtime.broadcasts import BroadcastOptions
 from sandbox.telegram import FakeTelegram
@@ -37,6 +38,7 @@ async def compose(
     button: str | None = None,
     before_send=None,
     via_panel: bool = False,
+    photo: str | None = None,
 ) -> tuple[int, str]:
     """From /admin (or /broadcast) to ✅ Отправить; returns the confirm button (message id, data)."""
     if via_panel:
@@ -44,7 +46,10 @@ async def compose(
         await admin.tap_label("📣 Рассылка")
     else:
         await admin.say("/broadcast")
-    await admin.say(text)
+    if photo is not None:
+        await admin.say(photo=photo, caption=text)
+    else:
+        await admin.say(text)
     if button:
         await admin.say(button)
     else:
@@ -124,7 +129,11 @@ async def test_compose_preview_audience_confirm_and_everyone_gets_exactly_one(db
         # The progress message was sent once and ends with the final figures.
         progress = [m for m in tg.messages[ADMIN_ID].values() if "Рассылка #" in (m.get("text") or "")]
         assert any("отправлено 16 из 16" in m["text"] for m in progress)
-        assert await db.fetchval("SELECT progress_message_id FROM broadcasts") is not None
+        progress_id = await db.fetchval("SELECT progress_message_id FROM broadcasts")
+        edits = [
+            c for c in tg.calls("editMessageText", chat_id=ADMIN_ID) if c.params["message_id"] == progress_id
+        ]
+        assert edits and "отправлено 16 из 16" in edits[-1].params["text"]
 
 
 async def test_audiences_pick_the_right_users(db, database_url):
@@ -258,3 +267,33 @@ async def test_non_admins_cannot_reach_any_of_it(db, database_url):
         assert await db.fetchval("SELECT count(*) FROM broadcasts") == 0
         session = await db.fetchval("SELECT state->>'place' FROM sessions WHERE chat_id = 6002")
         assert session != "broadcast"
+
+
+async def test_a_photo_post_under_long_flood_waits_pauses_and_loses_nothing(db, database_url, monkeypatch):
+    """Every 429 here is "too long to wait inside the call": the sender pauses the whole broadcast for
+    retry_after and sends the same message again."""
+    monkeypatch.setattr(renderer, "MAX_INLINE_FLOOD_WAIT", 0.0)
+    users = range(7001, 7007)
+    await seed(db, users)
+    async with running_app(database_url, broadcasts=FAST) as client:
+        tg = client.tg
+        admin = admin_chat(client)
+        await compose(
+            admin,
+            "<i>Скидки</i> до пятницы",
+            photo="PHOTO-PROMO",
+            button="Подробнее | https://example.com/sale",
+            before_send=lambda: tg.throttle(per_second=3, retry_after=1),
+        )
+        await finished(db, tg)
+        photos = [c for c in tg.calls("sendPhoto") if c.ok]
+        assert {c.chat_id for c in photos} == {*users, ADMIN_ID}
+        assert all(
+            c.params["photo"] == "PHOTO-PROMO" and c.params["caption"] == "<i>Скидки</i> до пятницы"
+            for c in photos
+        )
+        assert all(tg.buttons(c.result)[0]["url"] == "https://example.com/sale" for c in photos)
+        got = delivered(tg, "до пятницы")
+        assert got.pop(ADMIN_ID) == 2 and got == {uid: 1 for uid in users}
+        assert [c for m in SENDS for c in tg.calls(m) if c.status == 429] and tg.early_sends == 0
+        assert "Доставлено: 7" in final_message(tg) and "Не доставлено: 0" in final_message(tg)
