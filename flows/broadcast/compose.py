@@ -105,11 +105,12 @@ def on_message(req: Request) -> Outcome | None:
     event = req.event
     if flow.step == "compose":
         photo = event.media.file_id if event.media is not None and event.media.kind == "photo" else None
-        text = (event.text or "").strip()
+        # Formatting made with Telegram's own buttons arrives as entities (event.html); else tags typed.
+        text = (event.html or event.text or "").strip()
         if event.kind not in ("text", "media") or (event.kind == "media" and photo is None) or not text:
             return _at(req, flow, compose_screen(t(LANG, "bc.need_text")))
         limit = MAX_CAPTION if photo else MAX_TEXT
-        if len(text) > limit:
+        if len((event.text or "").strip()) > limit:  # Telegram counts the text without the tags
             return _at(req, flow, compose_screen(t(LANG, "bc.too_long", limit=limit)))
         problem = html_problem(text)
         if problem is not None:

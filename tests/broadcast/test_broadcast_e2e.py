@@ -9,7 +9,7 @@ import asyncio
 from integrations.telegram import renderer
 from persistence import ledger
 from runtime.broadcasts import BroadcastOptions
-from sandbox.telegram import FakeTelegram
+from sandbox.telegram import FakeTelegram, make_message_update
 from tests.e2e.harness import ADMIN_ID, running_app
 from tests.money.helpers import Chat, admin_chat
 
@@ -297,3 +297,22 @@ async def test_a_photo_post_under_long_flood_waits_pauses_and_loses_nothing(db, 
         assert got.pop(ADMIN_ID) == 2 and got == {uid: 1 for uid in users}
         assert [c for m in SENDS for c in tg.calls(m) if c.status == 429] and tg.early_sends == 0
         assert "Доставлено: 7" in final_message(tg) and "Не доставлено: 0" in final_message(tg)
+
+
+async def test_formatting_made_with_telegram_buttons_reaches_the_users(db, database_url):
+    await seed(db, (8001,))
+    async with running_app(database_url, broadcasts=FAST) as client:
+        admin = admin_chat(client)
+        await admin.say("/broadcast")
+        update = make_message_update(880001, ADMIN_ID, "Скидка 😀 до пятницы <всем>", username="boss")
+        update["message"]["entities"] = [{"type": "bold", "offset": 10, "length": 10}]
+        await client.post(update)
+        await client.settle()
+        await admin.tap_label("✅ Продолжить")
+        await admin.tap_label("👥 Всем")
+        await admin.tap_label("✅ Отправить")
+        await finished(db, client.tg)
+        [call] = [c for c in client.tg.calls("sendMessage", chat_id=8001) if c.ok]
+        assert call.params["text"] == "Скидка 😀 <b>до пятницы</b> &lt;всем&gt;"
+        assert call.result["text"] == "Скидка 😀 до пятницы <всем>"
+        assert call.result["entities"] == [{"type": "bold", "offset": 10, "length": 10}]

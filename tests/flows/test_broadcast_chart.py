@@ -159,3 +159,26 @@ def test_non_admins_reach_none_of_it():
         assert user.session.place != "broadcast" and user.effects == []
     user.command("/broadcast")
     assert user.session.place != "broadcast"
+
+
+def test_formatting_made_with_telegram_buttons_becomes_the_posts_html():
+    driver = _compose()
+    driver._handle(
+        kind="text", text="Скидка 😀 до пятницы & ещё", html="Скидка 😀 <b>до пятницы</b> &amp; ещё"
+    )
+    flow = driver.session.flow
+    assert isinstance(flow, BroadcastFlow) and flow.text == "Скидка 😀 <b>до пятницы</b> &amp; ещё"
+
+
+def test_entities_become_html_counted_in_utf16_and_nested():
+    from flows.broadcast.entities import TextEntity as E
+    from flows.broadcast.entities import to_html
+
+    text = "Hi 😀 bold & <x>"
+    assert to_html(text, [E("bold", 6, 4), E("italic", 3, 7)]) == "Hi <i>😀 <b>bold</b></i> &amp; &lt;x&gt;"
+    assert to_html("see", [E("text_link", 0, 3, url='https://a.b/?q=1&r="2"')]) == (
+        '<a href="https://a.b/?q=1&amp;r=&quot;2&quot;">see</a>'
+    )
+    assert to_html("code", [E("pre", 0, 4, language="py"), E("mention", 0, 2)]) == (
+        '<pre><code class="language-py">code</code></pre>'
+    )
