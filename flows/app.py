@@ -4,6 +4,7 @@ features (the wizard's top-up exit, a stale button's redraw of the current scree
 
 from __future__ import annotations
 
+from flows.broadcast import compose as broadcast_compose
 from flows.broadcast import routes as broadcast
 from flows.chat import navigation as chat_navigation
 from flows.chat import routes as chat
@@ -26,6 +27,10 @@ def _stale(req: Request) -> Outcome:
     notice = t(lang, "stale.button")
     if req.session.place == WIZARD:
         outcome = redraw(req, notice=notice)
+        if outcome is not None:
+            return outcome
+    if req.session.place == broadcast_compose.PLACE:
+        outcome = broadcast_compose.redraw(req, notice)
         if outcome is not None:
             return outcome
     if req.session.place == chat_navigation.PLACE:

@@ -4,6 +4,8 @@ and where it leads."""
 
 from __future__ import annotations
 
+import html
+
 import msgspec
 
 from flows import ids
@@ -56,8 +58,14 @@ def compose_screen(problem: str | None = None) -> Screen:
     return Screen(text=_ask("bc.compose", problem), buttons=_nav())
 
 
-def button_screen(problem: str | None = None) -> Screen:
-    return Screen(text=_ask("bc.button", problem), buttons=_nav(skip=True))
+def button_screen(flow: BroadcastFlow, problem: str | None = None) -> Screen:
+    text = _ask("bc.button", problem)
+    if flow.button_text and flow.button_url:
+        current = t(
+            LANG, "bc.button_now", text=html.escape(flow.button_text), url=html.escape(flow.button_url)
+        )
+        text = f"{text}\n\n{current}"
+    return Screen(text=text, buttons=_nav(skip=True))
 
 
 def audience_screen(req: Request) -> Screen:
@@ -116,10 +124,10 @@ def on_message(req: Request) -> Outcome | None:
         if problem is not None:
             return _at(req, flow, compose_screen(t(LANG, "bc.bad_html", what=problem)))
         flow = BroadcastFlow(step="button", text=text, photo=photo)
-        return _at(req, flow, button_screen())
+        return _at(req, flow, button_screen(flow))
     parsed = parse_button(event.text or "") if event.kind == "text" else None
     if parsed is None:
-        return _at(req, flow, button_screen(t(LANG, "bc.bad_button")))
+        return _at(req, flow, button_screen(flow, t(LANG, "bc.bad_button")))
     label, url = parsed
     return _preview(req, msgspec.structs.replace(flow, button_text=label, button_url=url))
 
@@ -128,7 +136,7 @@ def skip(req: Request) -> Outcome | None:
     flow = flow_of(req.session)
     if flow is None or not BROADCAST.allows(flow.step, "skip"):
         return None
-    return _preview(req, msgspec.structs.replace(flow, button_text=None, button_url=None))
+    return _preview(req, flow)  # ✅ Продолжить keeps the button chosen before, if any
 
 
 def pick(req: Request) -> Outcome | None:
@@ -142,8 +150,11 @@ def pick(req: Request) -> Outcome | None:
 
 def confirm(req: Request) -> Outcome:
     flow = flow_of(req.session)
-    if flow is None or not BROADCAST.allows(flow.step, "send") or flow.token != req.payload.token:
+    if flow is None:  # started or cancelled already (a double tap lands here)
         return open_home(req, notice=t(LANG, "bc.stale"))
+    if not BROADCAST.allows(flow.step, "send") or flow.token != req.payload.token:
+        # The confirm of an earlier composition: the one in progress stays.
+        return redraw(req, t(LANG, "stale.button"))
     assert flow.text is not None and flow.audience is not None
     count = req.loaded.audiences.get(flow.audience, 0)
     screen = Screen(text=t(LANG, "bc.started", count=count), buttons=(home_row(),))
@@ -169,11 +180,24 @@ def back(req: Request) -> Outcome | None:
         case "compose":
             return _at(req, BroadcastFlow(), compose_screen())
         case "button":
-            return _at(req, msgspec.structs.replace(flow, step="button"), button_screen())
+            flow = msgspec.structs.replace(flow, step="button")
+            return _at(req, flow, button_screen(flow))
         case "audience":
             flow = msgspec.structs.replace(flow, step="audience", audience=None, token=None)
             return _at(req, flow, audience_screen(req))
     return open_home(req)
+
+
+def redraw(req: Request, notice: str) -> Outcome | None:
+    """A stale tap while composing: the step again (from the audience or the confirm, the button step,
+    whose ✅ Продолжить sends a fresh preview with fresh counts); the post is kept."""
+    flow = flow_of(req.session)
+    if flow is None:
+        return None
+    if flow.step == "compose":
+        return show(req.event, req.session, compose_screen(), notice=notice)
+    flow = msgspec.structs.replace(flow, step="button", audience=None, token=None)
+    return show(req.event, req.session.at(PLACE, flow), button_screen(flow), notice=notice)
 
 
 def cancel(req: Request) -> Outcome:

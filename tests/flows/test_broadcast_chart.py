@@ -182,3 +182,30 @@ def test_entities_become_html_counted_in_utf16_and_nested():
     assert to_html("code", [E("pre", 0, 4, language="py"), E("mention", 0, 2)]) == (
         '<pre><code class="language-py">code</code></pre>'
     )
+
+
+def test_back_to_the_button_step_and_continue_keeps_the_button():
+    driver = _button()
+    driver.loaded = COUNTS
+    driver.text("Открыть | https://example.com/new")
+    driver.press("⬅️")
+    assert _state(driver) == "button" and "«Открыть» → https://example.com/new" in driver.view.text
+    driver.press("✅ Продолжить")
+    flow = driver.session.flow
+    assert _state(driver) == "audience" and flow.button_url == "https://example.com/new"
+
+
+def test_a_stale_tap_while_composing_keeps_the_post_and_shows_the_step():
+    driver = _review()
+    driver.tap(BcConfirm("zzzz").data())  # a confirm of another composition
+    assert _state(driver) == "button" and driver.effects == [] and "устарела" in (driver.notices[-1] or "")
+    driver = _review()
+    driver.tap("bc:to:nobody")  # not a payload any route declares
+    assert (
+        _state(driver) == "button"
+        and driver.notices[-1] == "Эта кнопка устарела — показываю актуальный экран."
+    )
+    assert driver.session.flow.text == "<b>Новинка</b>: Kling 2.6" and driver.effects == []
+    driver = _compose()
+    driver.tap(BcAudience("all").data())  # the audience before any post
+    assert _state(driver) == "compose" and driver.effects == []
