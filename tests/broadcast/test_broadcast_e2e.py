@@ -173,7 +173,9 @@ async def test_a_restart_midway_sends_nobody_twice_and_finishes(db, database_url
         admin = admin_chat(client)
         await compose(admin, "Перезапуск посреди рассылки")
         tg = client.tg
+        deadline = asyncio.get_running_loop().time() + 30
         while len(delivered(tg, "Перезапуск посреди")) < 6:
+            assert asyncio.get_running_loop().time() < deadline, "the sending never started"
             await asyncio.sleep(0.01)
         await client.app.broadcasts.stop()
         first = delivered(tg, "Перезапуск посреди")
