@@ -203,6 +203,28 @@ async def test_a_restart_midway_sends_nobody_twice_and_finishes(db, database_url
         assert "Доставлено: 30" in text and "Не доставлено: 1" in text
 
 
+async def test_a_redeploy_midway_is_finished_by_the_new_instance(db, database_url):
+    users = range(3101, 3126)
+    await seed(db, users)
+    slow = BroadcastOptions(rate=20, poll_every=0.05, progress_every=0.2)
+    async with FakeTelegram() as tg:
+        async with running_app(database_url, tg, broadcasts=slow) as client:
+            await compose(admin_chat(client), "Деплой посреди рассылки")
+            deadline = asyncio.get_running_loop().time() + 30
+            while len(delivered(tg, "Деплой посреди")) < 6:
+                assert asyncio.get_running_loop().time() < deadline, "the sending never started"
+                await asyncio.sleep(0.01)
+        # The old instance stopped gracefully: the message in flight was finished and marked.
+        assert await db.fetchval("SELECT count(*) FROM broadcast_recipients WHERE state = 'pending'") > 0
+        assert await db.fetchval("SELECT count(*) FROM broadcast_recipients WHERE state = 'sending'") == 0
+        async with running_app(database_url, tg, broadcasts=slow):
+            await finished(db, tg)
+        got = delivered(tg, "Деплой посреди")
+        assert got.pop(ADMIN_ID) == 2  # the preview and the post
+        assert got == {uid: 1 for uid in users}
+        assert "Доставлено: 26" in final_message(tg) and "Не доставлено: 0" in final_message(tg)
+
+
 async def test_blocked_users_are_marked_inactive_and_counted(db, database_url):
     await seed(db, range(4001, 4007))
     async with running_app(database_url, broadcasts=FAST) as client:
