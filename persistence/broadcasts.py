@@ -14,8 +14,9 @@ from typing import Literal
 import asyncpg
 import msgspec
 
+from flows.broadcast.effects import StartBroadcast
+
 Db = asyncpg.Connection | asyncpg.Pool
-Audience = Literal["all", "active30", "paid"]
 Outcome = Literal["sent", "blocked", "failed"]
 
 # Who a broadcast may reach: never users who blocked the bot (is_active) or whom an admin blocked.
@@ -123,22 +124,20 @@ async def audience_counts(db: Db) -> dict[str, int]:
     return {key: row[key] for key in ("all", "active30", "paid")}
 
 
-async def create(
-    conn: asyncpg.Connection,
-    key: str,
-    admin_id: int,
-    audience: Audience,
-    text: str,
-    photo_file_id: str | None,
-    button_text: str | None,
-    button_url: str | None,
-) -> int | None:
-    """The broadcast and its recipients, in the caller's transaction; None when `key` already exists."""
+async def create(conn: asyncpg.Connection, start: StartBroadcast) -> int | None:
+    """The broadcast and its recipients, in the caller's transaction; None when its key already exists."""
     broadcast_id = await conn.fetchval(
-        CREATE, key, admin_id, audience, text, photo_file_id, button_text, button_url
+        CREATE,
+        start.key,
+        start.admin_id,
+        start.audience,
+        start.text,
+        start.photo,
+        start.button_text,
+        start.button_url,
     )
     if broadcast_id is not None:
-        await conn.execute(ADD_RECIPIENTS[audience], broadcast_id)
+        await conn.execute(ADD_RECIPIENTS[start.audience], broadcast_id)
     return broadcast_id
 
 

@@ -37,11 +37,9 @@ async def apply(
             # InsufficientFunds propagates: the update is retried and the flow shows the top-up screen.
             await ledger.hold(conn, job.user_id, job.price_kopecks, job.hold_key)
             await jobs.create(conn, job)
-        case StartBroadcast(key=key, admin_id=admin_id, audience=audience, text=text, photo=photo):
+        case StartBroadcast():
             # A repeated confirm (same key) creates nothing; runtime/broadcasts.py sends the rows.
-            await broadcasts.create(
-                conn, key, admin_id, audience, text, photo, effect.button_text, effect.button_url
-            )  # type: ignore[arg-type]
+            await broadcasts.create(conn, effect)
         case _ if money.is_money_effect(effect):
             await money.apply(conn, effect)
         case _ if chat_effects.is_chat_effect(effect):

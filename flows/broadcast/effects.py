@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import msgspec
 
+from flows.states import BroadcastAudience
+
 
 class StartBroadcast(msgspec.Struct, frozen=True, tag="broadcast.start"):
     key: str  # the confirm tap's: a repeated update starts nothing new
     admin_id: int
-    audience: str
+    audience: BroadcastAudience
     text: str
     photo: str | None = None
     button_text: str | None = None
