@@ -8,8 +8,11 @@ from flows.broadcast import compose as broadcast_compose
 from flows.broadcast import routes as broadcast
 from flows.chat import navigation as chat_navigation
 from flows.chat import routes as chat
+from flows.follow import routes as follow
+from flows.margin import routes as margin
 from flows.menus import routes as menus
 from flows.menus.screens import place_screen
+from flows.money import plan_routes
 from flows.money import routes as money
 from flows.money.topup import open_amount
 from flows.outcome import Outcome, show
@@ -48,7 +51,10 @@ def build_registry() -> Registry:
             *wizard_routes.declarations(wizard, chat_navigation.open_by_slug, chat.deep_link_needs),
             *chat.DECLARATIONS,
             *money.declarations(wizard),
+            *margin.DECLARATIONS,
+            *plan_routes.declarations(),
             *results_declarations(wizard),
+            *follow.DECLARATIONS,
             *broadcast.DECLARATIONS,
             OnEvent("stale", Route("stale", _stale)),
         )

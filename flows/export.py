@@ -15,6 +15,7 @@ from flows.app import REGISTRY
 from flows.book import Book
 from flows.broadcast.chart import BROADCAST
 from flows.catalog import Catalog
+from flows.catalog.follow_ups import is_follow_up
 from flows.catalog.human import field_label, model_title
 from flows.catalog.pricing import PricingPolicy, card_price_text
 from flows.chat.chart import CHAT
@@ -61,7 +62,21 @@ def _page(title: str, about: str, cls: type[StateChart]) -> str:
     return f"{HEADER}\n# {title}\n\n{about}\n\n```mermaid\n{mermaid(cls)}\n```\n"
 
 
-def _model_page(entry, policy: PricingPolicy, book: Book) -> str:
+def _opened_from(entry, catalog) -> list[str]:
+    """Where a model opens besides its card: the follow-up actions on results that lead to it."""
+    actions = [a for a in catalog.follow_ups.actions if a.model == entry.id] if catalog is not None else []
+    lines = []
+    for action in actions:
+        parents = ", ".join(f"`{p}`" for p in action.of) or f"every {action.of_output} model"
+        filled = [f"`{n}` ← {s.parent}" for n, s in entry.schema.properties.items() if s.parent]
+        filled += [f"`{n}` ← {fact} (prefilled)" for n, fact in action.prefill.items()]
+        lines.append(
+            f"- action `{action.action}` on a result of {parents}; from the parent: {', '.join(filled)}"
+        )
+    return lines
+
+
+def _model_page(entry, policy: PricingPolicy, book: Book, catalog=None) -> str:
     steps = ", ".join(f"`{name}` ({field_label(name, 'en')})" for name in chart.ask_order(entry)) or "none"
     optional = ", ".join(f"`{name}`" for name in chart.advanced_order(entry)) or "none"
     price = card_price_text(book.price_summary(entry, policy))
@@ -69,7 +84,12 @@ def _model_page(entry, policy: PricingPolicy, book: Book) -> str:
         HEADER,
         f"# {model_title(entry.id, 'en')} (`{entry.id}`)\n",
         f"- type: {entry.type}; API family: {entry.family}; price: {price}",
-        f"- deep link: `/start m-{entry.slug}`",
+        (
+            "- deep link: none (a follow-up: `/start m-` says it opens from a result)"
+            if is_follow_up(entry)
+            else f"- deep link: `/start m-{entry.slug}`"
+        ),
+        *_opened_from(entry, catalog),
         f"- steps: {steps}",
         f"- optional settings: {optional}",
         "",
@@ -101,7 +121,7 @@ def export(catalog: Catalog, policy: PricingPolicy) -> dict[str, str]:
     ]
     for entry in sorted(catalog.enabled(), key=lambda e: (e.type, e.rank, e.id)):
         path = f"models/{entry.slug}.md"
-        files[path] = _model_page(entry, policy, book)
+        files[path] = _model_page(entry, policy, book, catalog)
         price = card_price_text(book.price_summary(entry, policy))
         index.append(
             f"| {model_title(entry.id, 'en')} (`{entry.id}`) | {entry.type} | {entry.family} | {price} "

@@ -44,6 +44,7 @@ class AccountView(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     held_kopecks: int = 0
     free_left: int = 0
     free_quota: int = 0
+    plan_until: dt.datetime | None = None  # the monthly plan is paid until then (None: no active plan)
 
 
 class PaymentInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -54,6 +55,10 @@ class PaymentInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     payload: str
     query_id: str | None = None
     charge_id: str | None = None
+    # A Stars subscription's payment: a renewal is a new payment with is_recurring; the period ends then.
+    is_recurring: bool = False
+    is_first_recurring: bool = False
+    subscription_expiration: dt.datetime | None = None
 
 
 class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -18,8 +18,11 @@ from flows.views import (
     ChatAccount,
     DialogItem,
     DialogView,
+    LedgerLine,
+    MarginRow,
     OperationView,
     OrderView,
+    PlanView,
     TopupView,
     UserView,
 )
@@ -44,6 +47,10 @@ class Needs(msgspec.Struct, frozen=True):
     chat_account: bool = False
     dialogs: bool = False  # the user's dialogs, newest first (🗂 История)
     dialog_id: int | None = None  # this dialog, if it is the user's (reopening one)
+    # Admins: the margin report's rows / the ledger's entries of the last N Moscow days (flows/margin).
+    margin_days: int | None = None
+    ledger_days: int | None = None
+    plan: bool = False  # the user's monthly plan and its last period, locked
     audiences: bool = False  # 📣 Рассылка: how many users each audience reaches (admins only)
 
 
@@ -73,5 +80,9 @@ class Loaded(msgspec.Struct, frozen=True):
     dialog: DialogView | None = None
     dialogs: tuple[DialogItem, ...] = ()
     dialog_item: DialogItem | None = None
+    # 📊 Маржа (admins)
+    margin: tuple[MarginRow, ...] = ()
+    ledger: tuple[LedgerLine, ...] = ()
+    plan: PlanView | None = None  # Needs.plan: None when the user never had one
     # 📣 Рассылка: users per audience ("all", "active30", "paid")
     audiences: dict[str, int] = {}

@@ -107,12 +107,20 @@ def _after_buttons(lang: str, request_id: str, *, support: bool) -> tuple[tuple[
     return tuple(rows)
 
 
-def result_screen(lang: str, request_id: str, model_id: str, *, links_sent: bool = False) -> Screen:
-    """The Result View: status and request id on top, then what to do next."""
+def result_screen(
+    lang: str,
+    request_id: str,
+    model_id: str,
+    *,
+    links_sent: bool = False,
+    actions: tuple[tuple[Button, ...], ...] = (),
+) -> Screen:
+    """The Result View: status and request id on top, then what to do next: repeat or another model,
+    then the follow-up actions on this result with their prices (flows/follow/screens.py)."""
     text = t(lang, "job.done", request_id=request_id, title=_title(model_id, lang))
     if links_sent:
         text += "\n" + t(lang, "job.done.links_note")
-    return Screen(text=text, buttons=_after_buttons(lang, request_id, support=False))
+    return Screen(text=text, buttons=(*_after_buttons(lang, request_id, support=False), *actions))
 
 
 def failure_screen(

@@ -54,7 +54,7 @@ def declarations(wizard: WizardFlow) -> tuple[Declaration, ...]:
             notice = repeat_unavailable_notice(lang)
             screen = main_menu(lang, req.ctx, notice=notice)
             return show(req.event, req.session.at("menu"), screen, notice=notice)
-        return wizard.open_review(req, entry, job.wizard_values, dict(job.files))
+        return wizard.open_review(req, entry, job.wizard_values, dict(job.files), job.parent_job_id)
 
     return (
         OnCallback(

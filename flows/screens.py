@@ -93,6 +93,16 @@ class SendFile(msgspec.Struct, frozen=True, tag="file", forbid_unknown_fields=Tr
     caption: str | None = None
 
 
+class SendDocument(msgspec.Struct, frozen=True, tag="document", forbid_unknown_fields=True):
+    """A file made by the bot (the ledger's CSV export, flows/margin), uploaded with sendDocument
+    (multipart). `content` is text, sent as UTF-8."""
+
+    chat_id: int
+    filename: str
+    content: str
+    caption: str | None = None
+
+
 # --- Telegram Stars (flows/money/stars.py) ---
 
 
@@ -105,6 +115,31 @@ class SendInvoice(msgspec.Struct, frozen=True, tag="invoice", forbid_unknown_fie
     payload: str
     label: str
     stars: int
+
+
+class SendPlanInvoice(msgspec.Struct, frozen=True, tag="plan_invoice", forbid_unknown_fields=True):
+    """A Stars subscription: the renderer makes the invoice link (createInvoiceLink with
+    subscription_period) and sends `screen` with a first button `button` opening that link."""
+
+    chat_id: int
+    title: str
+    description: str
+    payload: str
+    label: str
+    stars: int
+    period_seconds: int
+    button: str
+    screen: Screen
+
+
+class EditStarSubscription(
+    msgspec.Struct, frozen=True, tag="edit_star_subscription", forbid_unknown_fields=True
+):
+    """editUserStarSubscription: cancel (or re-enable) the renewals of a user's Stars subscription."""
+
+    user_id: int
+    charge_id: str
+    is_canceled: bool
 
 
 class AnswerPreCheckout(msgspec.Struct, frozen=True, tag="pre_checkout", forbid_unknown_fields=True):
@@ -157,9 +192,12 @@ Action = (
     | EditScreen
     | AnswerCallback
     | SendFile
+    | SendDocument
     | SendInvoice
     | AnswerPreCheckout
     | RefundStarPayment
     | AnswerInlineQuery
     | RunChatTurn
+    | SendPlanInvoice
+    | EditStarSubscription
 )

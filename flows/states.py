@@ -30,6 +30,8 @@ class WizardSnapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True, ta
     enum_page: tuple[str, int] | None = None
     # The album whose caption filled the description: when its last part arrives, the wizard moves on.
     album_caption: str | None = None
+    # A follow-up action's parent job (its request id): the job created at confirm links to it.
+    parent: str | None = None
 
 
 ChatStep = Literal["card", "card_modes", "dialog", "dialog_modes"]

@@ -65,7 +65,8 @@ WHERE chat_id = $1 AND finished_at IS NULL
 """
 
 FINISH = f"""
-UPDATE chat_runs SET state = $2, cost_kopecks = $3, finish_reason = $4, failure = $5, finished_at = now()
+UPDATE chat_runs SET state = $2, cost_kopecks = $3, finish_reason = $4, failure = $5, finished_at = now(),
+    kie_credits = $6::float8::numeric
 WHERE key = $1 AND finished_at IS NULL
 RETURNING {COLUMNS}
 """
@@ -126,9 +127,11 @@ async def finish(
     cost_kopecks: int | None = None,
     finish_reason: str | None = None,
     failure: str | None = None,
+    kie_credits: float | None = None,
 ) -> Run | None:
-    """End the run once; None when it had ended already (the caller's transaction should roll back)."""
-    row = await conn.fetchrow(FINISH, key, state, cost_kopecks, finish_reason, failure)
+    """End the run once; None when it had ended already (the caller's transaction should roll back).
+    `kie_credits`: what Kie billed for the answer (the margin report)."""
+    row = await conn.fetchrow(FINISH, key, state, cost_kopecks, finish_reason, failure, kie_credits)
     return _run(row) if row else None
 
 

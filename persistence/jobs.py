@@ -27,7 +27,7 @@ COLUMNS = """
 request_id, user_id, chat_id, model_id, input, files, wizard_values, price_kopecks, free, lang, state,
 kie_task_id, attempts, lease_token, next_check_at, progress_message_id, progress_stage, result_urls,
 result_text, result_file_ids, failure_code, failure_message, refunded_kopecks, delivery_attempts,
-created_at, submitted_at, finished_at, delivered_at
+created_at, submitted_at, finished_at, delivered_at, parent_job_id, result_ids
 """
 _PREFIXED = ", ".join(f"j.{name.strip()}" for name in COLUMNS.split(","))
 
@@ -40,8 +40,8 @@ WITH_MONEY = f"""
 
 INSERT = """
 INSERT INTO jobs (request_id, user_id, chat_id, model_id, input, files, wizard_values, price_kopecks, free,
-                  lang, hold_key)
-VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10, $11)
+                  lang, hold_key, kie_credits, parent_job_id)
+VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12::float8::numeric, $13)
 """
 
 LEASE_OPEN = f"""
@@ -126,7 +126,7 @@ WHERE request_id = $1 AND lease_token = $2
 FINISH = """
 UPDATE jobs
 SET state = $4, finished_at = now(), result_urls = $5::jsonb, result_text = $6, failure_code = $7,
-    failure_message = $8, refunded_kopecks = $9, next_check_at = now(), lease_until = NULL,
+    failure_message = $8, refunded_kopecks = $9, result_ids = $10::jsonb, next_check_at = now(), lease_until = NULL,
     lease_token = NULL, updated_at = now()
 WHERE request_id = $1 AND lease_token = $2 AND state = $3 AND finished_at IS NULL
 """
@@ -224,6 +224,8 @@ async def create(conn: asyncpg.Connection, job: Job) -> None:
         job.free,
         job.lang,
         job.hold_key,
+        job.kie_credits,
+        job.parent_job_id,
     )
 
 
@@ -286,6 +288,7 @@ async def finish(
     failure_code: str | None = None,
     failure_message: str | None = None,
     refunded_kopecks: int | None = None,
+    result_ids: list[str] | None = None,
 ) -> bool:
     status = await db.execute(
         FINISH,
@@ -298,6 +301,7 @@ async def finish(
         failure_code,
         failure_message[:1000] if failure_message else failure_message,
         refunded_kopecks,
+        result_ids or None,
     )
     return _changed(status)
 

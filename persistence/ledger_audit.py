@@ -62,7 +62,7 @@ HAVING coalesce(sum(e.amount) FILTER (WHERE a.kind = 'available'), 0)
 AUDIT_STARS_ORPHANS = """
 SELECT t.id, t.key, t.user_id, t.amount
 FROM ledger_transactions t
-WHERE t.kind = 'topup' AND t.source = 'stars' AND starts_with(t.key, 'stars:')
+WHERE t.kind = 'topup' AND t.source IN ('stars', 'stars_plan') AND starts_with(t.key, 'stars:')
   AND NOT EXISTS (SELECT 1 FROM stars_orders o WHERE 'stars:' || o.charge_id = t.key)
 """
 

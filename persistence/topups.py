@@ -63,13 +63,15 @@ WHERE id = $1 AND status IN ('open', 'submitted')
 RETURNING user_id, amount_kopecks
 """
 
-ORDER_COLUMNS = "id, user_id, amount_kopecks, stars, status, charge_id"
+ORDER_COLUMNS = "id, user_id, amount_kopecks, stars, status, charge_id, kind"
 
 LOCK_ORDER = f"SELECT {ORDER_COLUMNS} FROM stars_orders WHERE id = $1 FOR UPDATE"
 
 CHARGED = "SELECT EXISTS (SELECT 1 FROM stars_orders WHERE charge_id = $1)"
 
-CREATE_ORDER = "INSERT INTO stars_orders (id, user_id, amount_kopecks, stars) VALUES ($1, $2, $3, $4)"
+CREATE_ORDER = """
+INSERT INTO stars_orders (id, user_id, amount_kopecks, stars, kind) VALUES ($1, $2, $3, $4, $5)
+"""
 
 PAY_ORDER = """
 UPDATE stars_orders SET status = 'paid', charge_id = $2, paid_at = now()
@@ -78,8 +80,8 @@ WHERE id = $1 AND status = 'open'
 
 # A second charge of an already paid order gets an order row of its own (same user, amount, Stars).
 ADD_PAID_ORDER = """
-INSERT INTO stars_orders (id, user_id, amount_kopecks, stars, status, charge_id, paid_at)
-SELECT $2, user_id, amount_kopecks, stars, 'paid', $3, now() FROM stars_orders WHERE id = $1
+INSERT INTO stars_orders (id, user_id, amount_kopecks, stars, status, charge_id, paid_at, kind)
+SELECT $2, user_id, amount_kopecks, stars, 'paid', $3, now(), kind FROM stars_orders WHERE id = $1
 ON CONFLICT (id) DO NOTHING
 RETURNING id
 """
@@ -154,8 +156,10 @@ async def charged(db: Db, charge_id: str) -> bool:
     return await db.fetchval(CHARGED, charge_id)
 
 
-async def create_order(db: Db, order_id: str, user_id: int, amount_kopecks: int, stars: int) -> None:
-    await db.execute(CREATE_ORDER, order_id, user_id, amount_kopecks, stars)
+async def create_order(
+    db: Db, order_id: str, user_id: int, amount_kopecks: int, stars: int, kind: str = "pack"
+) -> None:
+    await db.execute(CREATE_ORDER, order_id, user_id, amount_kopecks, stars, kind)
 
 
 async def pay_order(db: Db, order_id: str, charge_id: str) -> bool:

@@ -7,6 +7,7 @@ two statements do it in two, which matters at hundreds of updates per second on 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import asyncpg
@@ -29,7 +30,8 @@ SELECT u.*,
        (SELECT coalesce(sum(balance) FILTER (WHERE kind = 'held'), 0)::bigint
           FROM ledger_accounts WHERE user_id = $1) AS held,
        (SELECT coalesce(max(used), 0) FROM free_tier_days WHERE user_id = $1 AND day = {MOSCOW_TODAY})
-           AS free_used
+           AS free_used,
+       (SELECT paid_until FROM stars_plans WHERE user_id = $1 AND paid_until > now()) AS plan_until
 FROM u
 """
 
@@ -62,6 +64,7 @@ class UpdateContext(msgspec.Struct, frozen=True):
     available_kopecks: int
     held_kopecks: int
     free_used: int
+    plan_until: dt.datetime | None = None  # the monthly plan is paid until then (None: not active)
 
 
 async def load(
@@ -93,6 +96,7 @@ async def load(
         available_kopecks=row["available"],
         held_kopecks=row["held"],
         free_used=row["free_used"],
+        plan_until=row["plan_until"],
     )
 
 

@@ -11,7 +11,7 @@ from flows.jobs.lifecycle import advance
 from flows.jobs.model import CancelQueuedJob, CreateJob, JobState
 from flows.outcome import Effect, MarkInactive, SetLanguage
 from persistence import broadcasts, free_tier, jobs, ledger, users
-from runtime import money
+from runtime import money, plan
 from runtime.chat import effects as chat_effects
 
 
@@ -42,6 +42,8 @@ async def apply(
             await broadcasts.create(conn, effect)
         case _ if money.is_money_effect(effect):
             await money.apply(conn, effect)
+        case _ if plan.is_plan_effect(effect):
+            await plan.apply(conn, effect)
         case _ if chat_effects.is_chat_effect(effect):
             # FreeTextGone / InsufficientFunds propagate: the update is decided again on fresh data.
             await chat_effects.apply(conn, effect, free_quota=text_quota)  # type: ignore[arg-type]

@@ -87,8 +87,15 @@ def _from_message(message: TgMessage, base: dict) -> Incoming:
     common = {"chat_id": message.chat.id, "chat_type": message.chat.type, **base}
     paid = message.successful_payment
     if paid is not None:
+        expires = paid.subscription_expiration_date
         payment = PaymentInfo(
-            paid.currency, paid.total_amount, paid.invoice_payload, charge_id=paid.telegram_payment_charge_id
+            paid.currency,
+            paid.total_amount,
+            paid.invoice_payload,
+            charge_id=paid.telegram_payment_charge_id,
+            is_recurring=paid.is_recurring,
+            is_first_recurring=paid.is_first_recurring,
+            subscription_expiration=dt.datetime.fromtimestamp(expires, dt.UTC) if expires else None,
         )
         return Incoming(kind="payment", payment=payment, **common)
     text = message.text

@@ -26,7 +26,7 @@ from flows.money.effects import (
     SetBlocked,
     SubmitTopup,
 )
-from persistence import audit, jobs, ledger, topups, users
+from persistence import audit, jobs, ledger, plans, topups, users
 from runtime import ids
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,8 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
             )
             if not posting.applied:
                 raise ledger.LedgerError(f"stars refund {attempt.reversal_key} reversed nothing")
+            # The last period of a monthly plan: the plan ends with it (no-op for any other order).
+            await plans.end_refunded(conn, posting.user_id, order_id)
             await audit.record(
                 conn,
                 admin_id,

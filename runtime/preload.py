@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -15,9 +16,10 @@ import asyncpg
 from flows.catalog.text import NO_TEXT, TextCatalog
 from flows.ids import normalize_request_id
 from flows.incoming import AccountView, Incoming
+from flows.margin import export as margin_export
 from flows.preload import Loaded, Needs
-from flows.views import AdminStats, OperationView, OrderView, TopupView, UserView
-from persistence import broadcasts, inbox, jobs, ledger, topups, users
+from flows.views import AdminStats, OperationView, OrderView, PlanView, TopupView, UserView
+from persistence import broadcasts, inbox, jobs, ledger, margin, plans, topups, users
 from runtime.chat import effects as chat_effects
 from runtime.popular import PopularModels
 
@@ -41,12 +43,19 @@ class Preloader:
         *,
         text: TextCatalog = NO_TEXT,
         text_quota: int = 0,
+        policy: Any = None,
     ) -> None:
         self.kie_balance = kie_balance
         self.popular = popular or PopularModels()
         # 💬 Тексты: the chat models (a deep link names one by its slug) and the free answers a day.
         self.text = text
         self.text_quota = text_quota
+        # 📊 Маржа: what one Kie credit costs in kopecks (usd_per_credit × rub_per_usd × 100, no markup).
+        self.kopecks_per_credit = (
+            Decimal(str(policy.usd_per_credit)) * Decimal(str(policy.rub_per_usd)) * 100
+            if policy is not None
+            else Decimal(0)
+        )
 
     async def load(
         self,
@@ -74,6 +83,9 @@ class Preloader:
                 found["user"] = await user_view(conn, await users.find_user(conn, str(order.user_id)))
         if needs.charge_id:
             found["order_charged"] = await topups.charged(conn, needs.charge_id)
+        if needs.plan:
+            plan = await plans.lock(conn, event.user_id)
+            found["plan"] = PlanView(**dict(plan)) if plan is not None else None
         if needs.account:
             found["pending"] = tuple(TopupView(**dict(r)) for r in await topups.waiting(conn, event.user_id))
             found["operations"] = await operations(conn, event.user_id)
@@ -95,6 +107,15 @@ class Preloader:
                 found["pending"] = tuple(TopupView(**dict(r)) for r in await topups.waiting(conn))
             if needs.stats:
                 found["stats"] = await admin_stats(conn, self._kie)
+            if needs.margin_days:
+                found["margin"] = await margin.report(
+                    conn, needs.margin_days, self.kopecks_per_credit, now=event.now
+                )
+            if needs.ledger_days:
+                # One row more than the file takes: the caption then says the file was cut.
+                found["ledger"] = await margin.export(
+                    conn, needs.ledger_days, margin_export.MAX_ROWS + 1, now=event.now
+                )
             if needs.audiences:
                 found["audiences"] = await broadcasts.audience_counts(conn)
         return Loaded(**found)

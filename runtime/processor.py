@@ -97,9 +97,11 @@ class UpdateProcessor:
         self.admin_ids = admin_ids
         self.free_quota = ctx.policy.free_daily_quota if ctx.policy is not None else 0
         self.text_quota = ctx.policy.text_free_daily_quota if ctx.policy is not None else 0
+        # While the monthly plan is paid (read with every update), the free tier allows more a day.
+        self.plan_quota = ctx.policy.plan_free_daily_quota if ctx.policy is not None else 0
         # The app sets preload.kie_balance once the Kie client exists (admin figures show "—" until then).
         text = ctx.catalog.text if ctx.catalog is not None else NO_TEXT
-        self.preload = Preloader(text=text, text_quota=self.text_quota)
+        self.preload = Preloader(text=text, text_quota=self.text_quota, policy=ctx.policy)
         self.unreachable = UnreachableChats()
         # 💬 Тексты: runs a chat answer (the app sets it: runtime.chat.runner.run_turn with its services);
         # the inbox worker's lease, which a long answer keeps extending.
@@ -148,11 +150,15 @@ class UpdateProcessor:
             session = session_from_state(context.session_state)
             # Pure: which route, what it needs loaded; then load exactly that; then pure again: decide.
             matched = REGISTRY.match(event, session)
+            free_quota = (
+                self.free_quota if context.plan_until is None else max(self.free_quota, self.plan_quota)
+            )
             account = AccountView(
                 available_kopecks=context.available_kopecks,
                 held_kopecks=context.held_kopecks,
-                free_left=max(0, self.free_quota - context.free_used),
-                free_quota=self.free_quota,
+                free_left=max(0, free_quota - context.free_used),
+                free_quota=free_quota,
+                plan_until=context.plan_until,
             )
             loaded = await self.preload.load(
                 conn,
@@ -166,7 +172,7 @@ class UpdateProcessor:
             )
             outcome = REGISTRY.decide(matched, event, session, loaded, self.ctx)
             for effect in outcome.effects:
-                await effects.apply(conn, effect, context.user.id, self.free_quota, self.text_quota)
+                await effects.apply(conn, effect, context.user.id, free_quota, self.text_quota)
             actions = list(outcome.actions)
             if event.callback_id and not any(isinstance(a, AnswerCallback) for a in actions):
                 # Every button press is answered, or the user's client keeps spinning.

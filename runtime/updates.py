@@ -38,6 +38,9 @@ class TgSuccessfulPayment(msgspec.Struct, frozen=True):
     invoice_payload: str
     telegram_payment_charge_id: str
     provider_payment_charge_id: str | None = None
+    subscription_expiration_date: int | None = None
+    is_recurring: bool = False
+    is_first_recurring: bool = False
 
 
 class TgMessage(msgspec.Struct, frozen=True):

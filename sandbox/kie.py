@@ -8,6 +8,9 @@ Suno's `data: null` for unknown tasks, snake_case task ids in Runway/Suno callba
 top-level `taskId`, the live upload answer shape. It serves uploaded files and generated results at its
 own `/files/...` URLs and sends callbacks (lost, duplicated, delayed, signed) when tasks finish. The
 synchronous chat endpoints (sandbox/kie_chat.py) are served on the same host; `chat` is their state.
+The follow-up endpoints (Veo extend, Suno extend/upload-cover/WAV/vocal separation, and the createTask
+operations on an earlier task) check the parent task as Kie does (sandbox/kie_follow.py); `wavs` holds
+the tracks already converted to WAV (a second conversion answers 409).
 
 Deliberately independent of integrations/kie (no imports from it): a fake that reuses the code under
 test cannot catch that code's mistakes.
@@ -43,6 +46,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from . import kie_follow as follow
 from .kie_chat import KieChatState, add_chat_routes
 from .kie_limits import refusal
 
@@ -77,6 +81,7 @@ _CREATE_ROUTES = {
     "/api/v1/flux/kontext/generate": "flux-kontext",
     "/api/v1/runway/generate": "runway",
     "/api/v1/aleph/generate": "aleph",
+    **follow.CREATE_ROUTES,
 }
 _QUERY_ROUTES = {
     "/api/v1/jobs/recordInfo": "market",
@@ -86,6 +91,7 @@ _QUERY_ROUTES = {
     "/api/v1/flux/kontext/record-info": "flux-kontext",
     "/api/v1/runway/record-detail": "runway",
     "/api/v1/aleph/record-info": "aleph",
+    **follow.QUERY_ROUTES,
 }
 
 # What a generated result looks like, per family (market models default to an image).
@@ -97,6 +103,7 @@ _RESULT_KIND = {
     "flux-kontext": ("jpeg", "image/jpeg"),
     "runway": ("mp4", "video/mp4"),
     "aleph": ("mp4", "video/mp4"),
+    **follow.RESULT_KIND,
 }
 _PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -344,6 +351,8 @@ class FakeKie:
         self.callbacks_sent: list[SentCallback] = []
         # (model, message) of every createTask refused for breaking a documented limit.
         self.refused: list[tuple[str, str]] = []
+        # Suno tracks already converted to WAV (a second conversion answers 409).
+        self.wavs: set[str] = set()
         self.files: dict[str, tuple[bytes, str]] = {}
         self.expired: set[str] = set()
         self.credits: float = 5916.25
@@ -508,11 +517,13 @@ class FakeKie:
             if not isinstance(body.get("input"), dict):
                 return _json({"code": 422, "msg": "input is required", "data": None})
             model = body["model"]
+        elif recorded.path in follow.ROUTE_MODEL:
+            model = follow.ROUTE_MODEL[recorded.path]
         elif family in ("veo", "flux-kontext"):
             model = body.get("model") or ("veo3_fast" if family == "veo" else "flux-kontext-pro")
         else:
             model = _DEDICATED_MODEL[family]
-        if family == "suno" and not body.get("callBackUrl"):
+        if family.startswith("suno") and not body.get("callBackUrl"):
             return _json({"code": 422, "msg": "Please enter callBackUrl.", "data": None})
         # What Kie's documentation says it refuses (lengths, counts, file sizes and types, combinations).
         payload = body["input"] if family == "market" else body
@@ -522,6 +533,9 @@ class FakeKie:
             return _json({"code": 422, "msg": refused, "data": None})
         if self.credits <= 0:
             return _json({"code": 402, "msg": "Credits insufficient", "data": None})
+        problem = follow.parent_problem(model, payload, self.tasks, self.wavs)
+        if problem is not None:
+            return _json({"code": problem[0], "msg": problem[1], "data": None})
 
         queued = self._next_scripts.get(model)
         steps = list(queued.popleft() if queued else self._scripts.get(model, DEFAULT_SCRIPT))
@@ -540,6 +554,9 @@ class FakeKie:
             hang = steps.pop(0).seconds
         if not steps:
             steps = list(DEFAULT_SCRIPT)
+        later = follow.fails_later(model, payload, self.tasks, self._own_file)
+        if later is not None:
+            steps = [Phase("generating"), Fail("500", later)]
 
         task_id = uuid.uuid4().hex
         now = time.monotonic()
@@ -595,12 +612,16 @@ class FakeKie:
     def _make_results(self, task: FakeTask, outcome: Succeed) -> tuple[str, ...]:
         if outcome.text is not None or outcome.result_object is not None:
             return ()
-        ext, default_type = _RESULT_KIND[task.family]
+        ext, default_type = (
+            ("mp4", "video/mp4") if task.model in follow.VIDEO_MODELS else _RESULT_KIND[task.family]
+        )
         content = outcome.content
         if content is None:
             content = bytes(outcome.size) if outcome.size is not None else _default_content(ext)
         urls = []
-        for index in range(outcome.count):
+        # Vocal separation returns two stems (vocals, instrumental) unless a script says otherwise.
+        count = 2 if task.family == "suno-stems" and outcome.count == 1 else outcome.count
+        for index in range(count):
             urls.append(
                 self.serve_file(
                     f"results/{task.task_id}/{index}.{ext}", content, outcome.content_type or default_type
@@ -766,6 +787,29 @@ class FakeKie:
             "errorMessage": message,
         }
 
+    def _suno_word(self, task: FakeTask) -> tuple[str, Any, Any]:
+        step = task.step
+        code, message = self._error(task)
+        if isinstance(step, Succeed):
+            return "SUCCESS", None, None
+        if isinstance(step, Fail):
+            return (
+                ("GENERATE_WAV_FAILED" if task.family == "suno-wav" else "GENERATE_AUDIO_FAILED"),
+                code,
+                message,
+            )
+        return "PENDING", None, None
+
+    def _follow_times(self, task: FakeTask) -> tuple[Any, int]:
+        complete = int(task.completed_at * 1000) if task.completed_at else None
+        return complete, int(task.created_wall * 1000)
+
+    def _record_suno_wav(self, task: FakeTask) -> dict[str, Any]:
+        return follow.record_wav(task, *self._suno_word(task), *self._follow_times(task))
+
+    def _record_suno_stems(self, task: FakeTask) -> dict[str, Any]:
+        return follow.record_stems(task, *self._suno_word(task), *self._follow_times(task))
+
     def _record_gpt4o_image(self, task: FakeTask) -> dict[str, Any]:
         step = task.step
         code, message = self._error(task)
@@ -882,6 +926,8 @@ class FakeKie:
             if ok:
                 data["info"] = {"resultUrls": urls, "originUrls": urls, "resolution": "720p"}
             return [{"code": code, "msg": message or "Veo3.1 video generated successfully.", "data": data}]
+        if task.family in ("suno-wav", "suno-stems"):
+            return [follow.callback_body(task, ok, code, message)]
         if task.family == "gpt4o-image":
             info = {"result_urls": urls} if ok else None
             return [{"code": code, "msg": message or "success", "data": {"taskId": tid, "info": info}}]

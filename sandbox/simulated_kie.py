@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
+from sandbox import kie_follow as follow
 from sandbox import media
 from sandbox.kie import _DEDICATED_MODEL, DEFAULT_API_KEY, Fail, FakeKie, FakeTask, Phase, Succeed
 from sandbox.kie_chat import ChatFault, KieChatState
@@ -41,6 +42,8 @@ _FAMILY_KIND = {
     "flux-kontext": "image",
     "runway": "video",
     "aleph": "video",
+    "suno-wav": "audio",
+    "suno-stems": "audio",
 }
 _DEFAULT_SECONDS = {"image": 4.0, "video": 9.0, "audio": 6.0, "text": 2.0}
 _PROMPT_KEYS = ("prompt", "text", "lyrics", "style", "title", "description")
@@ -140,7 +143,8 @@ class SimulatedKie(FakeKie):
         body = recorded.json
         if not isinstance(body, dict):
             return await super()._create(family, recorded)
-        model = _model_of(family, body)
+        # A follow-up's dedicated route names its model (Suno extend, WAV, Veo extend…: sandbox/kie_follow.py).
+        model = follow.ROUTE_MODEL.get(recorded.path) or _model_of(family, body)
         profile = self.profile(model, family)
         failing = self.fail_next_run
         drawn: list[media.Rendered] = []
@@ -199,7 +203,7 @@ class SimulatedKie(FakeKie):
             ]
         if profile.kind == "audio":
             voice = any(word in model.lower() for word in _SPEECH_WORDS)
-            tracks = 2 if family == "suno" else 1
+            tracks = 2 if family in ("suno", "suno-stems") else 1
             return [media.melody(prompt, index=variant + i, voice=voice) for i in range(tracks)]
         count = _count(fields)
         return [

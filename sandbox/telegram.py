@@ -28,6 +28,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 
 __all__ = [
     "BLOCKED",
+    "SUBSCRIPTION_PERIOD",
     "DEFAULT_BOT_ID",
     "DEFAULT_BOT_USERNAME",
     "DEFAULT_TOKEN",
@@ -68,6 +69,8 @@ NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 BLOCKED = "Forbidden: bot was blocked by the user"
+# A Stars subscription period: the only one Telegram accepts in createInvoiceLink (30 days).
+SUBSCRIPTION_PERIOD = 2_592_000
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
     "webhook first"
@@ -766,16 +769,31 @@ def make_successful_payment_update(
     user_id: int | None = None,
     message_id: int | None = None,
     username: str | None = None,
+    subscription_expiration_date: int | None = None,
+    is_recurring: bool = False,
+    is_first_recurring: bool = False,
 ) -> dict[str, Any]:
-    """A ``message`` update carrying ``successful_payment``; the charge id is the idempotency key."""
+    """A ``message`` update carrying ``successful_payment``; the charge id is the idempotency key.
+
+    A Stars subscription's payment (an invoice link made with ``subscription_period``) carries
+    ``subscription_expiration_date`` (Unix time the paid period ends) and ``is_recurring``; the first
+    one also ``is_first_recurring``. Each renewal is such an update with a new charge id and the same
+    payload; Telegram sends nothing when a renewal fails or the user cancels.
+    """
     message = _message(update_id, chat_id, user_id=user_id, message_id=message_id, username=username)
-    message["successful_payment"] = {
+    paid: dict[str, Any] = {
         "currency": currency,
         "total_amount": total_amount,
         "invoice_payload": payload,
         "telegram_payment_charge_id": telegram_payment_charge_id or f"stxFakeCharge{update_id:010d}",
         "provider_payment_charge_id": provider_payment_charge_id,
     }
+    if subscription_expiration_date is not None:
+        paid["subscription_expiration_date"] = subscription_expiration_date
+        paid["is_recurring"] = is_recurring
+        if is_first_recurring:
+            paid["is_first_recurring"] = True
+    message["successful_payment"] = paid
     return {"update_id": update_id, "message": message}
 
 
@@ -945,6 +963,9 @@ class FakeTelegram:
         self._flood_until = 0.0
         self.early_sends = 0  # sends that came back before the retry_after they were told to wait
         self.drafts: dict[int | str, dict[str, Any]] = {}  # the latest sendMessageDraft per chat
+        self.invoice_links: dict[str, dict[str, Any]] = {}  # createInvoiceLink: link -> its parameters
+        # editUserStarSubscription(is_canceled=true): (user id, charge id) whose renewals are stopped.
+        self.canceled_subscriptions: set[tuple[int, str]] = set()
         self._answered_inline: set[str] = set()  # inline query ids answered (each only once)
         self.webhook_url = ""
         self.webhook_secret: str | None = None
@@ -1664,9 +1685,37 @@ class FakeTelegram:
         return self._send(params, build)
 
     def _api_createInvoiceLink(self, params: dict[str, Any]) -> str:
-        if not params.get("payload"):
+        payload = str(params.get("payload") or "")
+        if not 1 <= len(payload.encode()) <= 128:
             raise _bad("INVOICE_PAYLOAD_INVALID")
-        return f"https://t.me/$FakeInvoice{next(self._seq):08d}"
+        prices = params.get("prices")
+        if not isinstance(prices, list) or not prices:
+            raise _bad("can't parse prices JSON object")
+        total = sum(int(price.get("amount", 0)) for price in prices)
+        if params.get("currency") == "XTR" and (len(prices) != 1 or params.get("provider_token")):
+            raise _bad("STARS_INVOICE_INVALID")
+        period = params.get("subscription_period")
+        if period is not None:
+            # Subscriptions: Stars only, exactly 30 days, at most 10000 Stars a period.
+            if period != SUBSCRIPTION_PERIOD or params.get("currency") != "XTR":
+                raise _bad("SUBSCRIPTION_PERIOD_INVALID")
+            if total > 10_000:
+                raise _bad("SUBSCRIPTION_PRICE_INVALID")
+        link = f"https://t.me/$FakeInvoice{next(self._seq):08d}"
+        self.invoice_links[link] = {**params, "total_amount": total}
+        return link
+
+    def _api_editUserStarSubscription(self, params: dict[str, Any]) -> bool:
+        if not isinstance(params.get("user_id"), int) or not params.get("telegram_payment_charge_id"):
+            raise _bad("CHARGE_ID_INVALID")
+        if not isinstance(params.get("is_canceled"), bool):
+            raise _bad("parameter 'is_canceled' is required")
+        key = (params["user_id"], params["telegram_payment_charge_id"])
+        if params["is_canceled"]:
+            self.canceled_subscriptions.add(key)
+        else:
+            self.canceled_subscriptions.discard(key)
+        return True
 
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | bool:
         def change(message: dict[str, Any]) -> None:

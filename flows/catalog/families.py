@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from flows.catalog.follow_ups import is_follow_up
 from flows.catalog.problems import CatalogError
 from flows.catalog.types import ModelEntry
 
@@ -157,6 +158,8 @@ def _problems(data: FamiliesFile, entries: dict[str, ModelEntry]):
                 if entry is None:
                     yield f"{where}: unknown model {model_id!r}"
                     continue
+                if is_follow_up(entry):
+                    yield f"{where}: {model_id!r} opens only from a result, never from a family"
                 if entry.type != family.section:
                     yield f"{where}: {model_id!r} is a {entry.type} model, the family is in {family.section}"
                 if model_id in placed:
@@ -165,7 +168,7 @@ def _problems(data: FamiliesFile, entries: dict[str, ModelEntry]):
             if version.text and version.image and version.text in entries and version.image in entries:
                 yield from _pair_problems(where, entries[version.text], entries[version.image])
     for entry in entries.values():
-        if entry.enabled and entry.type in SECTIONS and entry.id not in placed:
+        if entry.enabled and entry.type in SECTIONS and entry.id not in placed and not is_follow_up(entry):
             yield f"model {entry.id!r} ({entry.type}) is in no family: its section could not show it"
     for section, section_data in data.sections.items():
         for model_id in section_data.popular:

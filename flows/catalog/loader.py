@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from flows.catalog.families import FAMILIES_FILE, NO_FAMILIES, Families, load_families
+from flows.catalog.follow_ups import FOLLOW_UPS_FILE, NO_FOLLOW_UPS, FollowUps, listed, load_follow_ups
 from flows.catalog.invariants import check_entry
 from flows.catalog.problems import CatalogError
 from flows.catalog.text import NO_TEXT, TextCatalog, load_text_models
@@ -40,20 +41,26 @@ class Catalog:
         version: str,
         text: TextCatalog = NO_TEXT,
         families: Families = NO_FAMILIES,
+        follow_ups: FollowUps = NO_FOLLOW_UPS,
     ) -> None:
         self.entries = entries
         self.version = version
         self.text = text  # the chat models (💬 Тексты), apart from the task models
         self.families = families  # how the sections group the models (data/families.json)
+        self.follow_ups = follow_ups  # what a result offers next (data/follow_ups.json)
         self._by_id = {e.id: e for e in entries}
         self._by_slug = {e.slug: e for e in entries}
         # Menus ask for these on every screen: sort once (copies are handed out, so callers can't
         # disturb the order).
         ranked = sorted(entries, key=_rank_key)
+        # Every model that can run (follow-ups included: their charts are exported and tested too).
         self._enabled = [e for e in ranked if e.enabled]
-        self._free = [e for e in self._enabled if e.free]
+        # Lists show only what can be opened on its own: a follow-up needs a parent job.
+        self._free = [e for e in self._enabled if e.free and listed(e)]
         self._by_type: dict[tuple[str, bool], list[ModelEntry]] = {}
         for entry in ranked:
+            if entry.enabled and not listed(entry):
+                continue
             self._by_type.setdefault((entry.type, True), []).append(entry)
             if entry.enabled:
                 self._by_type.setdefault((entry.type, False), []).append(entry)
@@ -130,7 +137,14 @@ def load_catalog(data_dir: Path | str | None = None) -> Catalog:
         if families_path.exists()
         else NO_FAMILIES
     )
-    return Catalog(tuple(entries), version, load_text_models(directory, seen_slugs), families)
+    by_id = {e.id: e for e in entries}
+    follow_ups_path = directory / FOLLOW_UPS_FILE
+    follow_ups = (
+        load_follow_ups(follow_ups_path.read_bytes(), _shown(follow_ups_path), by_id)
+        if follow_ups_path.exists()
+        else NO_FOLLOW_UPS
+    )
+    return Catalog(tuple(entries), version, load_text_models(directory, seen_slugs), families, follow_ups)
 
 
 def _shown(path: Path) -> str:

@@ -52,6 +52,17 @@ class PricingPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     text_typical_prompt_tokens: Annotated[int, Meta(ge=0)] = 600
     text_typical_answer_tokens: Annotated[int, Meta(ge=1)] = 400
     text_tokens_per_1000_words: Annotated[int, Meta(ge=1)] = 2_000
+    # Stars packs (flows/money/stars.py) and the monthly plan (flows/money/plan.py).
+    stars_packs: tuple[Annotated[int, Meta(ge=1, le=100_000)], ...] = (100, 500, 1000)
+    stars_pack_bonus_percent: tuple[Annotated[int, Meta(ge=0, le=100)], ...] = (0, 5, 10)
+    plan_stars: Annotated[int, Meta(ge=1, le=10_000)] = 500
+    plan_credit_rub: Annotated[int, Meta(ge=1)] = 650
+    plan_free_daily_quota: Annotated[int, Meta(ge=0)] = 15
+    plan_refund_hours: Annotated[int, Meta(ge=0)] = 48
+
+    def __post_init__(self) -> None:
+        if len(self.stars_pack_bonus_percent) != len(self.stars_packs):
+            raise ValueError("stars_pack_bonus_percent needs one value per pack in stars_packs")
 
 
 class PricingError(Exception):

@@ -20,7 +20,21 @@ NONEMPTY = "__nonempty__"
 EMPTY = "__empty__"
 
 ModelType = Literal["text", "image", "audio", "video", "utility"]
-Family = Literal["market", "veo", "suno", "gpt4o-image", "flux-kontext", "runway", "aleph", "mj"]
+Family = Literal[
+    "market",
+    "veo",
+    "veo-extend",
+    "suno",
+    "suno-extend",
+    "suno-cover",
+    "suno-wav",
+    "suno-stems",
+    "gpt4o-image",
+    "flux-kontext",
+    "runway",
+    "aleph",
+    "mj",
+]
 MediaKind = Literal["image", "video", "audio"]
 InputKind = Literal["text", "image", "video", "audio"]
 OutputKind = Literal["image", "video", "audio", "text"]
@@ -37,6 +51,13 @@ PositiveFloat = Annotated[float, Meta(gt=0)]
 # The page that documents a limit (a rule without its source cannot be checked against the docs).
 SourceUrl = Annotated[str, Meta(min_length=9, max_length=300, pattern=r"^https://\S+$")]
 MimeType = Annotated[str, Meta(max_length=100, pattern=r"^(image|video|audio)/[a-z0-9.+-]+$")]
+# What a follow-up takes from its parent job (flows/catalog/follow_ups.py): the Kie task id, the first
+# Suno track id, the first result URL, the first delivered result as a Telegram file, the parent's model
+# id, or one of the parent's input values.
+ParentFact = Annotated[
+    str,
+    Meta(pattern=r"^(task_id|audio_id|result_url|result_file|model_id|input\.[A-Za-z_][A-Za-z0-9_]*)$"),
+]
 
 
 class _Struct(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -55,6 +76,10 @@ class _FieldBase(_Struct, frozen=True, kw_only=True, tag_field="kind"):
     # The pages stating this field's limits (lengths, sizes, formats, durations): the model's doc page,
     # and e.g. kie.ai/pricing for a billed maximum. Empty when Kie documents none beyond the schema.
     sources: tuple[SourceUrl, ...] = ()
+    # A follow-up's field filled from the parent job (never asked, never shown, never edited); the
+    # value passes through `parent_map` when one is given (a parent model id → Veo's tier word).
+    parent: ParentFact | None = None
+    parent_map: dict[str, Scalar] = {}
 
 
 class TextField(_FieldBase, frozen=True, kw_only=True, tag="text"):

@@ -61,11 +61,15 @@ def hold_kopecks(model: TextModel, input_tokens: int, max_tokens: int, policy: P
 def charge_kopecks(model: TextModel, usage: TurnUsage, policy: PricingPolicy, hold: int) -> int:
     """What the user pays for an answer: Kie's own bill when it sent one, else usage × price; never
     more than the hold."""
+    return min(hold, credits_to_kopecks(usage_credits(model, usage), policy))
+
+
+def usage_credits(model: TextModel, usage: TurnUsage) -> Fraction:
+    """What Kie bills for an answer: its own `credits_consumed` when it sent one, else usage × price
+    (the margin report's Kie cost of a chat answer)."""
     if usage.credits is not None:
-        credits = _frac(usage.credits)
-    else:
-        credits = token_credits(model, usage.input_tokens, usage.output_tokens, usage.cached_input_tokens)
-    return min(hold, credits_to_kopecks(credits, policy))
+        return _frac(usage.credits)
+    return token_credits(model, usage.input_tokens, usage.output_tokens, usage.cached_input_tokens)
 
 
 def typical_answer_kopecks(model: TextModel, policy: PricingPolicy) -> int:

@@ -52,7 +52,11 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     wizard_values: dict[str, Any] = {}
     price_kopecks: int
     free: bool = False
+    # Kie credits this input costs (the catalog's price row × units), for the margin report; None: unknown.
+    kie_credits: float | None = None
     lang: str = "ru"
+    # The job whose result this one follows up (➕ Продлить, 🖥 1080p…; flows/follow), shown in history.
+    parent_job_id: str | None = None
     state: JobState = JobState.QUEUED
     # The rest is the runtime's, as the row holds it.
     kie_task_id: str | None = None
@@ -64,6 +68,8 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     result_urls: list[str] | None = None
     result_text: str | None = None
     result_file_ids: list[str] | None = None
+    # Kie's ids of the results, where a follow-up needs them (Suno track ids: extend, stems, WAV).
+    result_ids: list[str] | None = None
     failure_code: str | None = None
     failure_message: str | None = None
     refunded_kopecks: int | None = None

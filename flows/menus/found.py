@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 
+from flows.catalog.follow_ups import is_follow_up, listed
 from flows.catalog.human import model_description, model_title
 from flows.catalog.types import ModelEntry
 from flows.context import FlowContext
@@ -45,7 +46,7 @@ def found_screen(query: str, lang: str, ctx: FlowContext, *, menu_row: tuple[But
                 )
             else:
                 unavailable.append(family.title.get(lang))
-        elif hit.entry is not None:
+        elif hit.entry is not None and not is_follow_up(hit.entry):
             if hit.entry.enabled:
                 buttons.append(browse.model_button(hit.entry, lang, ctx))
             else:
@@ -74,7 +75,7 @@ def inline_models(query: str, ctx: FlowContext) -> list[ModelEntry]:
     found: list[ModelEntry] = []
 
     def add(entry: ModelEntry | None) -> None:
-        if entry is not None and entry.enabled and entry not in found:
+        if entry is not None and listed(entry) and entry not in found:
             found.append(entry)
 
     if not query.strip():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from flows.catalog.follow_ups import listed
 from flows.catalog.human import model_title
 from flows.context import FlowContext
 from flows.menus import browse
@@ -33,7 +34,7 @@ def recent_buttons(recent: Sequence[str], lang: str, ctx: FlowContext) -> list[B
     buttons = []
     for model_id in recent:
         entry = catalog.get(model_id) if catalog is not None else None
-        if entry is not None and entry.enabled:
+        if entry is not None and listed(entry):
             title = model_title(entry.id, lang)
             buttons.append(Button(t(lang, "menu.recent", title=title), data=OpenCard(entry.slug).data()))
         if len(buttons) == MAX_RECENT:

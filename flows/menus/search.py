@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from flows.catalog.families import Family
+from flows.catalog.follow_ups import is_follow_up
 from flows.catalog.human import model_title
 from flows.catalog.types import ModelEntry
 
@@ -107,6 +108,8 @@ class SearchIndex:
                 [family.title.ru, family.title.en, family.id.replace("-", " "), *family.aliases],
             )
         for entry in catalog.entries:
+            if is_follow_up(entry):
+                continue  # opened only from a result: never found
             raw = [model_title(entry.id, "ru"), model_title(entry.id, "en"), entry.id, entry.slug]
             family = catalog.families.of_model(entry.id)
             version = _version_of(entry)

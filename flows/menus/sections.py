@@ -8,6 +8,7 @@ import html
 from collections.abc import Sequence
 
 from flows.catalog.families import MAX_POPULAR, Family, Version
+from flows.catalog.follow_ups import listed
 from flows.catalog.human import model_title
 from flows.catalog.pricing import format_rub, from_price
 from flows.catalog.types import ModelEntry
@@ -24,7 +25,7 @@ FAMILY_GRID = ((24, 2),)
 
 def _entries(version: Version, ctx: FlowContext) -> list[ModelEntry]:
     entries = (ctx.catalog.get(model_id) for model_id in version.models)
-    return [e for e in entries if e is not None and e.enabled]
+    return [e for e in entries if e is not None and listed(e)]
 
 
 def shown_versions(family: Family, ctx: FlowContext) -> list[tuple[Version, list[ModelEntry]]]:
@@ -135,14 +136,14 @@ def popular_models(section: str, ranking: Sequence[str], ctx: FlowContext) -> tu
     chosen: list[ModelEntry] = []
     for model_id in ranking:
         entry = catalog.get(model_id)
-        if entry is not None and entry.enabled and entry.type == section and entry not in chosen:
+        if entry is not None and listed(entry) and entry.type == section and entry not in chosen:
             chosen.append(entry)
         if len(chosen) == MAX_POPULAR:
             return chosen, True
     counted = bool(chosen)
     for model_id in catalog.families.curated_popular(section):
         entry = catalog.get(model_id)
-        if entry is not None and entry.enabled and entry not in chosen and len(chosen) < MAX_POPULAR:
+        if entry is not None and listed(entry) and entry not in chosen and len(chosen) < MAX_POPULAR:
             chosen.append(entry)
     return chosen, counted
 

@@ -7,6 +7,7 @@ import html
 from flows.money import common as c
 from flows.outcome import Outcome, show
 from flows.payloads.money import OpenHistory, StartTopup, TopupCancel
+from flows.payloads.plan import OpenPlan
 from flows.preload import Loaded
 from flows.routing.registry import Request
 from flows.screens import Button, Screen
@@ -27,11 +28,16 @@ def balance_screen(lang: str, loaded: Loaded, *, notice: str | None = None) -> S
         lines.append(t(lang, "balance.held", held=c.rub(account.held_kopecks)))
     if account.free_quota:
         lines.append(t(lang, "balance.free_today", left=account.free_left, quota=account.free_quota))
+    if account.plan_until is not None:  # the monthly plan (flows/money/plan.py) is paid until then
+        lines.append(
+            t(lang, "plan.balance_line", until=account.plan_until.astimezone(c.MOSCOW).strftime("%d.%m.%Y"))
+        )
     rows: list[tuple[Button, ...]] = [
         (
             Button(t(lang, "money.topup"), data=StartTopup().data()),
             Button(t(lang, "history.button"), data=OpenHistory().data()),
-        )
+        ),
+        (Button(t(lang, "plan.open_button"), data=OpenPlan().data()),),
     ]
     if loaded.pending:
         lines += ["", t(lang, "balance.pending_title")]

@@ -100,6 +100,7 @@ ADMIN_STATES: dict[str, dict] = {
             "open_pending": _go("pending"),
             "ask_user": _go("find_user"),
             "ask_job": _go("find_job"),
+            "open_margin": _go("margin"),
             "menu": _go("closed"),
         },
     },
@@ -148,6 +149,10 @@ ADMIN_STATES: dict[str, dict] = {
     "job_card": {
         "name": "A job: state, hold, refund",
         "on": {"refund": _go("job_card"), "open_user": _go("user_card"), "go_home": _HOME},
+    },
+    "margin": {
+        "name": "📊 Маржа: revenue, Kie cost, refunds, bonuses by day and model (flows/margin)",
+        "on": {"period": _go("margin"), "export_csv": _go("margin"), "go_home": _HOME},
     },
     "closed": {"final": True, "name": "Left the panel (🏠 Меню)"},
 }

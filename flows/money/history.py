@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from flows.catalog.human import model_title
+from flows.follow.screens import action_rows
 from flows.jobs.model import Job, JobState
 from flows.money import common as c
 from flows.outcome import Outcome, show
@@ -33,6 +34,13 @@ def price_text(lang: str, job: Job) -> str:
 
 
 def job_line(lang: str, job: Job) -> str:
+    line = _line(lang, job)
+    if job.parent_job_id:
+        line += " " + t(lang, "follow.history.from", parent=job.parent_job_id)
+    return line
+
+
+def _line(lang: str, job: Job) -> str:
     return t(
         lang,
         "history.line",
@@ -86,13 +94,14 @@ def open_item(req: Request) -> Outcome:
         lines.append(t(lang, "history.failed_note"))
     else:
         lines.append(t(lang, "history.running_note"))
-    screen = Screen(
-        text="\n".join(lines),
-        buttons=(
-            (Button(t(lang, "job.repeat"), data=repeat_data(job.request_id)),),
-            c.back_row(lang, OpenHistory().data()),
-        ),
-    )
+    rows = [(Button(t(lang, "job.repeat"), data=repeat_data(job.request_id)),)]
+    if job.state == JobState.SUCCEEDED and files and not job.refunded:
+        # An old result can be followed up too (➕ Продлить, 🔍 Улучшить…), at today's prices.
+        rows += action_rows(lang, job, req.ctx.catalog, req.ctx.policy)
+    if job.parent_job_id:
+        label = t(lang, "follow.history.open_parent", parent=job.parent_job_id)
+        rows.append((Button(label, data=HistoryItem(job.parent_job_id).data()),))
+    screen = Screen(text="\n".join(lines), buttons=(*rows, c.back_row(lang, OpenHistory().data())))
     # The files first, then the screen under them, so its buttons sit at the bottom of the chat.
     outcome = show(event, req.session.at(PLACE), screen)
     if not files:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flows.ids import normalize_request_id
 from flows.incoming import Incoming
-from flows.money import balance, history, stars, topup
+from flows.money import balance, history, plan, stars, topup
 from flows.money import common as c
 from flows.money.admin import decisions, home, jobs, users
 from flows.money.admin.common import state_of
@@ -56,7 +56,11 @@ def _needs(**fields: object):
 
 def _payment_needs(event: Incoming, payload: object, session: Session) -> Needs:
     payment = event.payment
-    return Needs(order_id=payment.payload, charge_id=payment.charge_id) if payment is not None else NOTHING
+    if payment is None:
+        return NOTHING
+    # A pre-checkout of a plan's first period is refused while another plan renews: the plan is loaded.
+    plan = event.kind == "pre_checkout"
+    return Needs(order_id=payment.payload, charge_id=payment.charge_id, plan=plan)
 
 
 def _topup_needs(event: Incoming, payload, session: Session) -> Needs:
@@ -111,7 +115,9 @@ def _blocked(req: Request) -> Outcome:
 
 
 def _paysupport(req: Request) -> Outcome:
-    return show(req.event, req.session.at("support"), stars.paysupport_screen(req.event.lang, req.ctx))
+    lang = req.event.lang
+    refund = plan.refund_row(lang, req.loaded.plan, req.event.now, req.ctx)
+    return show(req.event, req.session.at("support"), stars.paysupport_screen(lang, req.ctx, refund))
 
 
 def _admin_text(req: Request) -> Outcome | None:
@@ -171,7 +177,9 @@ def declarations(wizard: WizardFlow) -> tuple[Declaration, ...]:
             TopupResume, Route("topup_resume", resume, target="wizard", label="back to the confirm step")
         ),
         OnMessage(c.PLACE, Route("topup_input", topup.on_message, needs=_topup_input_needs)),
-        OnCommand(("paysupport",), Route("paysupport", _paysupport, target="support")),
+        OnCommand(
+            ("paysupport",), Route("paysupport", _paysupport, needs=_needs(plan=True), target="support")
+        ),
         OnEvent(
             "pre_checkout",
             Route("pre_checkout", stars.on_pre_checkout, needs=_payment_needs, for_blocked=True),

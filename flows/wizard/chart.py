@@ -91,10 +91,15 @@ def ask_order(entry: ModelEntry) -> list[str]:
     """The fields asked step by step, in the order people think (derived from field kinds, no
     per-model order): switches other steps depend on, then the subject — the files to work on —,
     then the description (text fields), then the options; within each group required fields first.
-    Technical (advanced) fields are not asked."""
+    Technical (advanced) fields are not asked; a follow-up's fields filled from its parent job are never
+    asked, shown or edited."""
     props = entry.schema.properties
-    required = [name for name in props if name in entry.schema.required]
-    rest = [name for name, field in props.items() if name not in entry.schema.required and not field.advanced]
+    required = [name for name, field in props.items() if name in entry.schema.required and not field.parent]
+    rest = [
+        name
+        for name, field in props.items()
+        if name not in entry.schema.required and not field.advanced and not field.parent
+    ]
     switches = _switches(entry)
     subject = _subject_files(entry)
 
@@ -134,7 +139,7 @@ def _subject_files(entry: ModelEntry) -> set[str]:
 
 def advanced_order(entry: ModelEntry) -> list[str]:
     asked = set(ask_order(entry))
-    return [name for name in entry.schema.properties if name not in asked]
+    return [name for name, field in entry.schema.properties.items() if name not in asked and not field.parent]
 
 
 def _hideable(entry: ModelEntry) -> set[str]:

@@ -11,6 +11,7 @@ import msgspec
 from statemachine.exceptions import TransitionNotAllowed
 
 from flows import ids
+from flows.catalog.follow_ups import is_follow_up
 from flows.catalog.types import BooleanField, EnumField, ModelEntry
 from flows.catalog.validate import build_request_input
 from flows.files import FileRef, telegram_file_id
@@ -26,6 +27,7 @@ from flows.states import WizardSnapshot
 from flows.texts import t
 from flows.wizard import chart
 from flows.wizard.render import current_snapshot, follow, keep, render, review_and_charge
+from flows.wizard.review import kie_credits
 from flows.wizard.screens.review import submitted_screen
 
 # How the wizard hands over when it reaches the top-up final state (the money flows provide it).
@@ -55,7 +57,12 @@ class WizardFlow:
         return render(req, entry, snap, note=note)
 
     def open_review(
-        self, req: Request, entry: ModelEntry, values: dict[str, Any], files: dict[str, FileRef]
+        self,
+        req: Request,
+        entry: ModelEntry,
+        values: dict[str, Any],
+        files: dict[str, FileRef],
+        parent: str | None = None,
     ) -> Outcome:
         """Straight to the confirm step with values filled in (🔁 Сделать ещё раз, back from a top-up)."""
         # A field the model no longer has (deprecated since the job ran, e.g. Nano Banana image_size) is
@@ -68,6 +75,7 @@ class WizardFlow:
             values=kept,
             files=dict(files),
             version=req.session.seq + 1,
+            parent=parent,
         )
         return render(req, entry, snap)
 
@@ -149,6 +157,10 @@ class WizardFlow:
             return snap, None, show(req.event, leave(req.session, "menu", snap.version), screen)
         known = req.ctx.book.chart(entry).states_map
         if req.ctx.book.entry_hash(entry) != snap.schema_hash or snap.state not in known:
+            if snap.parent is not None or is_follow_up(entry):
+                # Its parent's values cannot be derived again here: the action is opened anew from the result.
+                screen = main_menu(lang, req.ctx, notice=t(lang, "follow.schema_changed"))
+                return snap, None, show(req.event, leave(req.session, "menu", snap.version), screen)
             # The catalog changed under a live session: start the card again rather than guess.
             return snap, entry, self.open_card(req, entry, note=t(lang, "card.schema_changed"))
         return snap, entry, None
@@ -171,6 +183,8 @@ class WizardFlow:
             wizard_values=dict(snap.values),
             lang=event_.lang,
             free=charge.kind == "free",
+            kie_credits=kie_credits(entry, snap),
+            parent_job_id=snap.parent,
         )
         snap = msgspec.structs.replace(
             snap, state=chart.SUBMITTED, request_id=request_id, version=snap.version + 1
@@ -186,8 +200,11 @@ def _cancelled(req: Request, entry: ModelEntry, snap: WizardSnapshot, event: str
 
 
 def _closed(req: Request, entry: ModelEntry, snap: WizardSnapshot, event: str) -> Outcome:
-    """Back from the card: the model's family (its other versions), else its section's list."""
+    """Back from the card: the model's family (its other versions), else its section's list; a
+    follow-up, which is in no list, goes back to the menu."""
     lang, ctx = req.event.lang, req.ctx
+    if is_follow_up(entry):
+        return show(req.event, leave(req.session, "menu", snap.version), main_menu(lang, ctx))
     family = ctx.catalog.families.of_model(entry.id) if ctx.catalog is not None else None
     if family is not None and sections.shown_versions(family, ctx):
         screen = sections.family_screen(family, lang, ctx)

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-from flows.catalog.pricing import MediaDurationNeeded, NoPrice, price_kopecks
+from flows.catalog.pricing import MediaDurationNeeded, NoPrice, PricingError, credits_for, price_kopecks
 from flows.catalog.types import FileField, FileListField, ModelEntry
 from flows.catalog.validate import Problem, validate_input
 from flows.files import telegram_file_id
@@ -75,3 +75,11 @@ def review(entry: ModelEntry, snap: WizardSnapshot, policy: Any) -> Review:
         except NoPrice:
             problems.append(Problem(None, "no_price", {"fields": list(entry.pricing.by)}))
     return Review(price, problems)
+
+
+def kie_credits(entry: ModelEntry, snap: WizardSnapshot) -> float | None:
+    """What Kie bills for this input (credits, the price row × units): the margin report's Kie cost."""
+    try:
+        return round(float(credits_for(entry, values_for_validation(snap), media_seconds(snap))), 6)
+    except PricingError:
+        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flows.catalog.follow_ups import is_follow_up
 from flows.incoming import Incoming
 from flows.menus.screens import main_menu
 from flows.outcome import Outcome, show
@@ -16,6 +17,7 @@ from flows.texts import t
 from flows.wizard.flow import WizardFlow, leave
 from flows.wizard.messages import on_message
 from flows.wizard.render import PLACE
+from flows.wizard.screens.follow_link import deep_link_screen
 
 DEEP_LINK_PREFIX = "m-"
 
@@ -37,6 +39,9 @@ def declarations(
     def open_model(req: Request, slug: str) -> Outcome:
         catalog = req.ctx.catalog
         entry = catalog.by_slug(slug) if catalog is not None else None
+        if entry is not None and entry.enabled and is_follow_up(entry):
+            # It needs a parent job: say where it opens from instead of a card that cannot run.
+            return show(req.event, leave(req.session, "menu"), deep_link_screen(entry, req.event.lang))
         if entry is not None and entry.enabled:
             return flow.open_card(req, entry)
         other = other_card(req, slug) if other_card is not None else None

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 
 from integrations.kie.errors import KieNotFound, KieUnknownError
+from integrations.kie.follow_families import extra_status, stem_urls, wav_urls
 from integrations.kie.types import (
     AlephRecord,
     FluxRecord,
@@ -21,6 +22,7 @@ from integrations.kie.types import (
     MarketRecord,
     MjRecord,
     RunwayRecord,
+    SunoExtraRecord,
     SunoRecord,
     TaskState,
     TaskStatus,
@@ -247,16 +249,37 @@ class SunoFamily(FamilyAdapter):
         r = _decode(body, SunoRecord)
         raw_state = r.status or ""
         state = _SUNO_STATES.get(raw_state, "running")
-        tracks = (r.response and r.response.suno_data) or ()
+        tracks = [t for t in ((r.response and r.response.suno_data) or ()) if t.audio_url]
         urls = _urls(*(track.audio_url for track in tracks)) if state == "succeeded" else ()
+        # The track ids, in the order of the URLs: ➕ Продлить, stems and WAV name a track by its id.
+        ids = tuple(t.id or "" for t in tracks) if state == "succeeded" and len(tracks) == len(urls) else ()
         return TaskStatus(
             task_id=r.task_id or "",
             state=state,
             result_urls=urls,
+            result_ids=ids,
             fail_code=as_code(r.error_code) if state == "failed" else None,
             fail_message=(r.error_message or raw_state) if state == "failed" else None,
             raw_state=raw_state,
         )
+
+
+class VeoExtendFamily(VeoFamily):
+    def _body(self, model_id: str, request_input: dict[str, Any]) -> dict[str, Any]:
+        # `model` is the parent's tier (fast, quality, lite), filled from the parent job.
+        return request_input
+
+
+class SunoWavFamily(FamilyAdapter):
+    def parse_status(self, body: bytes) -> TaskStatus:
+        record = _decode(body, SunoExtraRecord)
+        return extra_status(record, wav_urls(record))
+
+
+class SunoStemsFamily(FamilyAdapter):
+    def parse_status(self, body: bytes) -> TaskStatus:
+        record = _decode(body, SunoExtraRecord)
+        return extra_status(record, stem_urls(record))
 
 
 # --- runway -------------------------------------------------------------------------------------------
@@ -291,6 +314,23 @@ FAMILIES: dict[str, FamilyAdapter] = {
         MarketFamily("market", "/api/v1/jobs/createTask", "/api/v1/jobs/recordInfo"),
         VeoFamily("veo", "/api/v1/veo/generate", "/api/v1/veo/record-info"),
         SunoFamily("suno", "/api/v1/generate", "/api/v1/generate/record-info", requires_callback=True),
+        VeoExtendFamily("veo-extend", "/api/v1/veo/extend", "/api/v1/veo/record-info"),
+        SunoFamily(
+            "suno-extend", "/api/v1/generate/extend", "/api/v1/generate/record-info", requires_callback=True
+        ),
+        SunoFamily(
+            "suno-cover",
+            "/api/v1/generate/upload-cover",
+            "/api/v1/generate/record-info",
+            requires_callback=True,
+        ),
+        SunoWavFamily("suno-wav", "/api/v1/wav/generate", "/api/v1/wav/record-info", requires_callback=True),
+        SunoStemsFamily(
+            "suno-stems",
+            "/api/v1/vocal-removal/generate",
+            "/api/v1/vocal-removal/record-info",
+            requires_callback=True,
+        ),
         Gpt4oFamily("gpt4o-image", "/api/v1/gpt4o-image/generate", "/api/v1/gpt4o-image/record-info"),
         FluxKontextFamily(
             "flux-kontext", "/api/v1/flux/kontext/generate", "/api/v1/flux/kontext/record-info"

@@ -23,6 +23,8 @@ class TaskStatus(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     task_id: str
     state: TaskState
     result_urls: tuple[str, ...] = ()
+    # Kie's ids of the results, in the order of result_urls, where a follow-up needs them (Suno tracks).
+    result_ids: tuple[str, ...] = ()
     result_text: str | None = None
     fail_code: str | None = None
     fail_message: str | None = None
@@ -104,6 +106,33 @@ class SunoRecord(_Wire, frozen=True):
     task_id: str | None = None
     status: str | None = None
     response: SunoResponse | None = None
+    error_code: Code = None
+    error_message: str | None = None
+
+
+class SunoStem(_Wire, frozen=True):
+    id: str | None = None
+    audio_url: str | None = msgspec.field(default=None, name="audio_url")  # snake_case on the wire
+    stem_type_group_name: str | None = msgspec.field(default=None, name="stem_type_group_name")
+
+
+class SunoExtraResponse(_Wire, frozen=True):
+    """WAV conversion (`audioWavUrl`) and vocal separation (`originData[]` plus one URL per stem)."""
+
+    audio_wav_url: str | None = None
+    origin_data: list[SunoStem] | None = None
+    vocal_url: str | None = None
+    instrumental_url: str | None = None
+
+
+class SunoExtraRecord(_Wire, frozen=True):
+    """/wav/record-info and /vocal-removal/record-info: `successFlag` is a WORD here (PENDING, SUCCESS,
+    CREATE_TASK_FAILED, GENERATE_WAV_FAILED…), not the number of the Veo-like families."""
+
+    task_id: str | None = None
+    music_id: str | None = None
+    response: SunoExtraResponse | None = None
+    success_flag: str | None = None
     error_code: Code = None
     error_message: str | None = None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, cast
 
 import msgspec
@@ -10,7 +12,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramNetworkError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.methods.base import TelegramMethod, TelegramType
 from aiohttp import ClientError
 
@@ -22,9 +24,11 @@ USED_METHODS = (
     methods.AnswerCallbackQuery,
     methods.AnswerInlineQuery,
     methods.AnswerPreCheckoutQuery,
+    methods.CreateInvoiceLink,
     methods.DeleteMessage,
     methods.DeleteWebhook,
     methods.EditMessageText,
+    methods.EditUserStarSubscription,
     methods.GetFile,
     methods.GetMe,
     methods.RefundStarPayment,
@@ -65,8 +69,38 @@ class JsonBodySession(AiohttpSession):
                 body[key] = prepared
         if files:
             return await super().make_request(bot, method, timeout)
+        status, raw_result = await self._post(bot, method.__api_method__, body, timeout, lambda: method)
+        response = self.check_response(bot=bot, method=method, status_code=status, content=raw_result)
+        return cast(TelegramType, response.result)
+
+    async def post_json(self, bot: Bot, method_type: type[TelegramMethod[Any]], body: dict[str, Any]) -> Any:
+        """A `method_type` request with a JSON body the caller built (text screens: the keyboard as
+        plain dicts). Building aiogram's pydantic keyboard and walking it back into a dict cost ~400 µs
+        for a 13-button menu (measured), a tenth of an update's CPU. A success returns the raw `result`;
+        an error raises what aiogram's check_response raises for any call (the method object the
+        exception carries is built only then: even `model_construct` costs ~0.4 ms)."""
+
+        def method() -> TelegramMethod[Any]:
+            return method_type.model_construct(chat_id=body.get("chat_id"))
+
+        status, raw_result = await self._post(bot, method_type.__api_method__, body, None, method)
+        if status == HTTPStatus.OK:
+            answer = msgspec.json.decode(raw_result)
+            if isinstance(answer, dict) and answer.get("ok") is True:
+                return answer.get("result")
+        self.check_response(bot=bot, method=method(), status_code=status, content=raw_result)
+        raise TelegramAPIError(method=method(), message=f"no result in Telegram's answer ({status})")
+
+    async def _post(
+        self,
+        bot: Bot,
+        api_method: str,
+        body: dict[str, Any],
+        timeout: int | None,
+        method: Callable[[], TelegramMethod[Any]],
+    ) -> tuple[int, str]:
         session = await self.create_session()
-        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        url = self.api.api_url(token=bot.token, method=api_method)
         try:
             async with session.post(
                 url,
@@ -74,13 +108,20 @@ class JsonBodySession(AiohttpSession):
                 headers=_JSON,
                 timeout=self.timeout if timeout is None else timeout,
             ) as resp:
-                raw_result = await resp.text()
+                return resp.status, await resp.text()
         except TimeoutError as e:
-            raise TelegramNetworkError(method=method, message="Request timeout error") from e
+            raise TelegramNetworkError(method=method(), message="Request timeout error") from e
         except ClientError as e:
-            raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
-        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw_result)
-        return cast(TelegramType, response.result)
+            raise TelegramNetworkError(method=method(), message=f"{type(e).__name__}: {e}") from e
+
+
+# What the bot's defaults (create_bot) add to every text message, as aiogram writes them: the direct
+# JSON path (post_json) adds the same, so both paths send the same body.
+TEXT_DEFAULTS: dict[str, Any] = {
+    "parse_mode": "HTML",
+    "link_preview_options": {"is_disabled": True},
+    "disable_web_page_preview": True,
+}
 
 
 def create_bot(token: str, api_base: str, *, timeout: float = 30.0) -> Bot:

@@ -24,7 +24,7 @@ from flows.catalog.text import TextModel
 from flows.chat import screens
 from flows.chat.context import ContextTooLong, ContextTurn, context_budget, trim_context
 from flows.chat.modes import system_prompt
-from flows.chat.pricing import TurnUsage, charge_kopecks
+from flows.chat.pricing import TurnUsage, charge_kopecks, usage_credits
 from flows.chat.tokens import fair_tokens, upper_tokens
 from flows.chat.turn import ChatTurnRequest, RunChatTurn
 from integrations.kie.chat import ChatAnswer, ChatMessage, ChatRequest
@@ -55,6 +55,7 @@ class Outcome(msgspec.Struct, frozen=True):
     state: str  # answered | stopped | failed
     text: str = ""
     charge: int = 0
+    credits: float | None = None  # what Kie billed (or the usage at its prices): the margin report
     finish_reason: str | None = None
     failure: str | None = None
     reason: str = ""  # Kie's own words for a rejected request
@@ -134,12 +135,22 @@ async def _answer(
             return Outcome("stopped")
         usage = TurnUsage(input_tokens=fair_input, output_tokens=fair_tokens(generated.text))
         charge = charge_kopecks(model, usage, services.policy, run_hold(request))
-        return Outcome("stopped", text=generated.text, charge=charge, finish_reason="stopped")
+        credits = _credits(model, usage)
+        return Outcome(
+            "stopped", text=generated.text, charge=charge, credits=credits, finish_reason="stopped"
+        )
     answer: ChatAnswer | None = generated.answer
     if answer is None or not answer.text.strip():
         return Outcome("failed", failure="empty")
     charge = charge_kopecks(model, answer.usage, services.policy, run_hold(request))
-    return Outcome("answered", text=answer.text, charge=charge, finish_reason=answer.finish_reason)
+    credits = _credits(model, answer.usage)
+    return Outcome(
+        "answered", text=answer.text, charge=charge, credits=credits, finish_reason=answer.finish_reason
+    )
+
+
+def _credits(model: TextModel, usage: TurnUsage) -> float:
+    return round(float(usage_credits(model, usage)), 6)
 
 
 def run_hold(request: ChatTurnRequest) -> int:
@@ -266,6 +277,7 @@ async def _settle_once(
             run.key,
             state,  # type: ignore[arg-type]
             cost_kopecks=None if state == "failed" else charge,
+            kie_credits=outcome.credits if kept else None,
             finish_reason=outcome.finish_reason,
             failure=outcome.failure if state == "failed" else None,
         )

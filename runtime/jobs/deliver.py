@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 
+import msgspec
+
 from flows.catalog.conditions import resolved_values
 from flows.catalog.pricing import format_rub
 from flows.catalog.types import ModelEntry
+from flows.follow.screens import action_rows
 from flows.jobs.lifecycle import may
 from flows.jobs.model import Job, JobState
 from flows.results import failure_screen, links_text, result_screen
@@ -101,9 +104,12 @@ async def _send(services: JobServices, job: Job) -> list[str]:
         await _screen(services, job, screen)
     if job.refunded_kopecks and entry is not None and entry.pricing.refund_unreturned:
         await _screen(services, job, _unreturned_screen(job, entry))
-    await _screen(
-        services, job, result_screen(lang, job.request_id, job.model_id, links_sent=bool(sent.too_big))
-    )
+    # The follow-up actions need the delivered files (an image to upscale or animate), so they read
+    # this job as it will be stored once delivered.
+    delivered = msgspec.structs.replace(job, result_file_ids=sent.file_ids)
+    actions = action_rows(lang, delivered, services.catalog, services.policy)
+    screen = result_screen(lang, job.request_id, job.model_id, links_sent=bool(sent.too_big), actions=actions)
+    await _screen(services, job, screen)
     return sent.file_ids
 
 

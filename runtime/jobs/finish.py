@@ -74,6 +74,7 @@ async def finish_job(
     failure_code: str | None = None,
     failure_message: str | None = None,
     unreturned_kopecks: int = 0,
+    result_ids: list[str] | None = None,
 ) -> None:
     """Move `job` to where `event` (succeed, fail, time_out) leads on its chart and settle the money the
     chart names for it. `unreturned_kopecks`: on success, what the outputs Kie did not return cost."""
@@ -95,6 +96,7 @@ async def finish_job(
             failure_code=failure_code,
             failure_message=failure_message,
             refunded_kopecks=refunded,
+            result_ids=result_ids,
         )
         if not changed:
             # Raising rolls the money back with it: whoever holds the lease now settles the job.

@@ -83,6 +83,7 @@ async def check(services: JobServices, job: Job) -> None:
             result_urls=urls or None,
             result_text=status.result_text,
             unreturned_kopecks=_unreturned(services, job, len(urls)),
+            result_ids=list(status.result_ids) or None,
         )
         return
     if status.state == "failed":

@@ -12,10 +12,13 @@ import msgspec
 from flows.app import REGISTRY
 from flows.book import Book
 from flows.catalog import load_catalog, load_policy
+from flows.catalog.follow_ups import is_follow_up
 from flows.catalog.types import BooleanField, EnumField, FileListField, ModelEntry
 from flows.context import FlowContext
 from flows.incoming import AccountView, Incoming, MediaInput
+from flows.jobs.model import Job, JobState
 from flows.outcome import Outcome
+from flows.payloads.follow import FollowUpAction as FollowUpButton
 from flows.preload import Loaded
 from flows.screens import AnswerCallback, EditScreen, Screen, SendScreen
 from flows.session import Session
@@ -197,7 +200,13 @@ CurrentField = Callable[[], Awaitable[str | None]]
 
 
 async def fill_from_example(
-    entry: ModelEntry, example: dict[str, Any], act: Act, current_field: CurrentField, view: View
+    entry: ModelEntry,
+    example: dict[str, Any],
+    act: Act,
+    current_field: CurrentField,
+    view: View,
+    *,
+    from_card: bool = True,
 ) -> View:
     """From the model card to the review, answering each step with the example's value.
 
@@ -206,7 +215,8 @@ async def fill_from_example(
     """
     needs_file = set(duration_fields(entry))
     sent: dict[str, list[str]] = {}
-    view = await act("tap", view.data_for("🚀"))
+    if from_card:
+        view = await act("tap", view.data_for("🚀"))
     for _ in range(60):
         name = await current_field()
         if name is None:
@@ -271,5 +281,54 @@ async def drive_example(driver: Driver, entry: ModelEntry, example: dict[str, An
         snap = driver.snapshot
         return chart.field_of(snap.state) if snap else None
 
-    view = driver.command(f"/start m-{entry.slug}")
-    return await fill_from_example(entry, example, act, current_field, view)
+    view, from_card = open_for_example(driver, entry, example)
+    return await fill_from_example(entry, example, act, current_field, view, from_card=from_card)
+
+
+def open_for_example(driver: Driver, entry: ModelEntry, example: dict[str, Any]) -> tuple[View, bool]:
+    """Open a model's wizard: its card by deep link, or — for a follow-up, which opens only from a
+    result — the action's button on a parent whose facts are the example's (past the card)."""
+    if not is_follow_up(entry):
+        return driver.command(f"/start m-{entry.slug}"), True
+    parent, action = follow_up_parent(entry, example, driver.chat_id)
+    driver.loaded = Loaded(job=parent)
+    view = driver.tap(FollowUpButton(parent.request_id, action).data())
+    driver.loaded = Loaded()
+    return view, False
+
+
+PARENT_REQUEST_ID = "R-PARENT"
+
+
+def follow_up_parent(entry: ModelEntry, example: dict[str, Any], user_id: int = 1001) -> tuple[Job, str]:
+    """A finished job of this user whose facts give `entry` the example's hidden values, and the action
+    on it that opens `entry`."""
+    action = next(a for a in CATALOG.follow_ups.actions if a.model == entry.id)
+    facts: dict[str, Any] = {"input": {}}
+    candidates = list(action.of)
+    for name, spec in entry.schema.properties.items():
+        if spec.parent is None or name not in example:
+            continue
+        value = example[name]
+        if spec.parent == "model_id":
+            candidates = [c for c in candidates if spec.parent_map.get(c, c) == value]
+        elif spec.parent.startswith("input."):
+            facts["input"][spec.parent.removeprefix("input.")] = value
+        else:
+            facts[spec.parent] = value
+    for name, allowed in action.when.items():
+        facts["input"].setdefault(name, allowed[0])
+    parent = Job(
+        request_id=PARENT_REQUEST_ID,
+        user_id=user_id,
+        chat_id=user_id,
+        model_id=candidates[0],
+        input=facts["input"],
+        price_kopecks=1000,
+        state=JobState.SUCCEEDED,
+        kie_task_id=facts.get("task_id", "parent-task"),
+        result_ids=[facts["audio_id"]] if "audio_id" in facts else None,
+        result_urls=[facts.get("result_url", "https://example.com/result.bin")],
+        result_file_ids=["parent-result"],
+    )
+    return parent, action.action

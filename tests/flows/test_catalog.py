@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.catalog import CatalogError, load_catalog, load_policy, price_kopecks, validate_input
+from flows.catalog.follow_ups import is_follow_up
 from flows.catalog.kie_sources import load_extra_models, load_models
 from flows.catalog.loader import DATA_DIR, DATA_FILES
 from flows.catalog.pricing import EMPTY, NONEMPTY, reachable_combinations
@@ -71,7 +72,8 @@ def test_real_catalog_loads_fast_with_enough_enabled_models(catalog):
     started = time.perf_counter()
     load_catalog()
     assert time.perf_counter() - started < 0.2
-    assert len(catalog) == 131  # the 127 of models.json and 4 of models-extra.json
+    # the 127 of models.json, 4 of models-extra.json and its 7 follow-ups (Suno, Veo: issue 10 item 5)
+    assert len(catalog) == 138
     assert len(catalog.enabled()) >= 100
     assert len(catalog.version) == 12
     assert load_catalog().version == catalog.version
@@ -93,8 +95,10 @@ def test_disabled_models_have_the_agreed_reasons(catalog):
         "sora-watermark-remover",
     ):
         assert reasons[model_id] == "availability uncertain in 2026"
-    assert reasons["grok-imagine/upscale"] == "needs a previous Kie task"
-    assert reasons["grok-imagine/extend"] == "needs a previous Kie task"
+    # Once disabled for "needs a previous Kie task": now follow-up actions on a Grok video's result.
+    for model_id in ("grok-imagine/upscale", "grok-imagine/extend"):
+        assert model_id not in reasons
+        assert is_follow_up(catalog.get(model_id))
     assert reasons["wan/2-6-flash-image-to-video"] == "no documented price"
     assert reasons["omnihuman-1-5/subject-detection"] == "no documented price"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from flows.catalog.follow_ups import is_follow_up, listed
 from flows.menus import browse, found, sections
 from flows.menus.screens import back_to_menu_row
 from flows.payloads.menus import OpenCategory, OpenFamily, OpenModelList, OpenPopular
@@ -53,8 +54,10 @@ def test_every_enabled_model_is_one_tap_from_its_family_and_its_family_two_from_
                 reachable |= {d.removeprefix("c:") for _, d in family.buttons if d.startswith("c:")}
                 driver.tap(OpenCategory(section).data())  # type: ignore[arg-type]
     image_variants = {m for f in CATALOG.families.families for v in f.versions for m in [v.image] if m}
-    expected = {e.slug for e in CATALOG.enabled() if e.id not in image_variants}
+    expected = {e.slug for e in CATALOG.enabled() if e.id not in image_variants and listed(e)}
     assert expected <= reachable
+    # Follow-ups open only from a result: no list leads to them.
+    assert not {e.slug for e in CATALOG.enabled() if is_follow_up(e)} & reachable
     # The image variant of a pair is reached through its text variant's card (a photo picks it).
     for model_id in image_variants:
         entry = CATALOG.get(model_id)

@@ -25,6 +25,7 @@ from flows.payloads.chat import (
     OpenTexts,
     StartChat,
 )
+from flows.payloads.follow import FollowUpAction
 from flows.payloads.jobs import Repeat
 from flows.payloads.menus import (
     ChooseLanguage,
@@ -53,7 +54,7 @@ from flows.payloads.wizard import OpenCard
 from flows.preload import Loaded
 from flows.routing.chart import HOME
 from flows.states import AdminFlow, TopupFlow
-from flows.views import OrderView, TopupView, UserView
+from flows.views import LedgerLine, OrderView, TopupView, UserView
 from persistence import topups
 from tests.flows.charts import dead_ends, edges, unreachable
 from tests.flows.driver import Driver
@@ -108,6 +109,13 @@ MENU_ROUTES: dict[str, tuple[str, Any, Loaded]] = {
     "admin_home": ("admin", "/admin", Loaded()),
     "bc_start": ("admin", "/broadcast", Loaded()),
     "repeat": ("tap", Repeat("R-7K2F9Q"), Loaded(job=JOB)),
+    "follow_up": (
+        "tap",
+        FollowUpAction("R-7K2F9Q", "upscale"),
+        Loaded(
+            job=msgspec.structs.replace(JOB, result_file_ids=["F-result"], result_urls=["https://x/r.png"])
+        ),
+    ),
     "open_texts": ("tap", OpenTexts(), Loaded()),
     "open_chat_card": ("tap", OpenChatModel("gpt-5-2"), Loaded()),
     "start_chat": ("tap", StartChat("gpt-5-2"), Loaded()),
@@ -244,6 +252,9 @@ ADMIN_JOB = Job(
     hold_status="captured",
 )
 WITH_STARS = msgspec.structs.replace(USER, stars_orders=(PAID_ORDER,))
+LEDGER_LINE = LedgerLine(
+    1, 1, NOW, "topup", "available", 605, 605, 500_00, "T-4K7Q2M", "transfer", None, None, None
+)
 WAITING = TopupView("T-4K7Q2M", 605, "anna", 500_00, "submitted", NOW)
 
 
@@ -262,6 +273,7 @@ def _admin_state(driver: Driver) -> str:
         ("Заявок, ждущих решения, нет", "pending"),
         ("Баланс:", "user_card"),
         ("Задача Kie", "job_card"),
+        ("Маржа за", "margin"),
         ("Админка", "home"),
     ):
         if marker in text:
@@ -364,6 +376,12 @@ ADMIN_CASES = {
     ("job_card", "refund"): lambda: _then(_job(), lambda d: d.press("↩️")),
     ("job_card", "open_user"): lambda: _then(_job(), lambda d: _with(d, user=USER), lambda d: d.press("👤")),
     ("job_card", "go_home"): lambda: _then(_job(), lambda d: d.press("🛠")),
+    ("home", "open_margin"): lambda: _then(_panel(), lambda d: d.press("📊")),
+    ("margin", "period"): lambda: _then(_panel(), lambda d: d.press("📊"), lambda d: d.press("30 дней")),
+    ("margin", "export_csv"): lambda: _then(
+        _panel(), lambda d: d.press("📊"), lambda d: _with(d, ledger=(LEDGER_LINE,)), lambda d: d.press("📄")
+    ),
+    ("margin", "go_home"): lambda: _then(_panel(), lambda d: d.press("📊"), lambda d: d.press("🛠")),
 }
 
 

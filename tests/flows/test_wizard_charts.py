@@ -16,7 +16,7 @@ from flows.routing.registry import Request
 from flows.wizard import chart
 from flows.wizard.render import guard_values, review_and_charge
 from tests.flows.charts import dead_ends, edges, fire_everything, unreachable
-from tests.flows.driver import CATALOG, CTX, Driver, drive_example, fill_from_example
+from tests.flows.driver import CATALOG, CTX, Driver, drive_example, fill_from_example, open_for_example
 
 ENABLED = CATALOG.enabled()
 IDS = [e.id for e in ENABLED]
@@ -102,8 +102,8 @@ async def test_screen_buttons_are_the_charts_enabled_events(entry):
         snap = driver.snapshot
         return chart.field_of(snap.state) if snap else None
 
-    view = driver.command(f"/start m-{entry.slug}")
-    await fill_from_example(entry, dict(entry.examples[0]), act, current_field, view)
+    view, from_card = open_for_example(driver, entry, dict(entry.examples[0]))
+    await fill_from_example(entry, dict(entry.examples[0]), act, current_field, view, from_card=from_card)
     check()  # the review
     if driver.view.has("⚙️"):
         driver.press("⚙️")
@@ -112,7 +112,8 @@ async def test_screen_buttons_are_the_charts_enabled_events(entry):
         if names:
             driver.press(f"✏️ {field_label(names[0], 'ru')}")
             check()
-    assert chart.CARD in seen_states and chart.REVIEW in seen_states
+    # A follow-up opens past its card (flows/follow/routes.py): its card is never shown.
+    assert (chart.CARD in seen_states or not from_card) and chart.REVIEW in seen_states
 
 
 @pytest.mark.parametrize("entry", ENABLED, ids=IDS)

@@ -8,6 +8,7 @@ from flows.money import common as c
 from flows.money.admin.common import LANG, home_row, panel
 from flows.outcome import Outcome, show
 from flows.payloads.broadcast import BcStart
+from flows.payloads.margin import MarginReport
 from flows.payloads.money import AdminFindJob, AdminFindUser, AdminPending, AdminTopup
 from flows.preload import Loaded
 from flows.routing.registry import Request
@@ -45,6 +46,7 @@ def home_screen(loaded: Loaded, *, notice: str | None = None) -> Screen:
                 Button(t(LANG, "admin.find_user"), data=AdminFindUser().data()),
                 Button(t(LANG, "admin.find_job"), data=AdminFindJob().data()),
             ),
+            (Button(t(LANG, "margin.button"), data=MarginReport(7).data()),),
             (Button(t(LANG, "bc.open"), data=BcStart().data()),),
             c.menu_row(LANG),
         ),

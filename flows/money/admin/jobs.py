@@ -40,6 +40,9 @@ def job_screen(job: Job, *, notice: str | None = None) -> Screen:
             at=c.when(job.created_at),
         )
     )
+    if job.parent_job_id:
+        # A follow-up action (➕ Продлить, 🖥 1080p…) on the result of this job.
+        lines.append(t(LANG, "follow.history.from", parent=job.parent_job_id))
     if job.refunded:
         key = "admin.job_refunded_auto" if job.refund_how == "undeliverable" else "admin.job_refunded"
         lines.append(t(LANG, key))

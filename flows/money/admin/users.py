@@ -24,7 +24,7 @@ from flows.payloads.money import (
     AdminUser,
 )
 from flows.routing.registry import Request
-from flows.screens import Button, RefundStarPayment, Screen
+from flows.screens import Button, EditStarSubscription, RefundStarPayment, Screen
 from flows.states import Adjustment, AdminAsk, AdminFlow
 from flows.texts import t
 from flows.views import UserView
@@ -199,8 +199,15 @@ def refund_stars(req: Request) -> Outcome:
     )
     notice = t(LANG, "admin.stars_refunded", code=order.id, stars=order.stars)
     outcome = show(req.event, panel(req.session), user_screen(shown, notice=notice))
+    refund = RefundStarPayment(order.user_id, order.charge_id)
+    # A monthly plan's period: its renewals stop too (runtime/money.py ends the plan if it was the last).
+    stop = (
+        (EditStarSubscription(order.user_id, order.charge_id, is_canceled=True),)
+        if order.kind == "plan"
+        else ()
+    )
     return Outcome(
         session=outcome.session,
-        actions=(*outcome.actions, RefundStarPayment(order.user_id, order.charge_id)),
+        actions=(*outcome.actions, *stop, refund),
         effects=(RefundStarsOrder(order.id, req.event.user_id),),
     )

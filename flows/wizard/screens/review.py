@@ -41,6 +41,9 @@ def review_screen(
 ) -> Screen:
     title = html.escape(model_title(entry.id, lang))
     lines = [t(lang, "review.title", title=title), ""]
+    if snap.parent:
+        # A follow-up action: which result it works on (its own fields from that result are not shown).
+        lines[1:1] = [t(lang, "follow.review.parent", parent=snap.parent)]
     problem = error_line(snap, lang)
     if problem:
         lines += [problem, ""]
@@ -56,7 +59,8 @@ def review_screen(
                 value=shown_value(name, props[name], snap, lang),
             )
         )
-    lines.append("")
+    if shown:  # a follow-up may have nothing left to show: one blank line, not two
+        lines.append("")
     rows: list[tuple[Button, ...]] = []
     if problems:
         lines.append(t(lang, "review.problems"))
