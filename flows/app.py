@@ -4,6 +4,8 @@ features (the wizard's top-up exit, a stale button's redraw of the current scree
 
 from __future__ import annotations
 
+from flows.broadcast import compose as broadcast_compose
+from flows.broadcast import routes as broadcast
 from flows.chat import navigation as chat_navigation
 from flows.chat import routes as chat
 from flows.follow import routes as follow
@@ -31,6 +33,10 @@ def _stale(req: Request) -> Outcome:
         outcome = redraw(req, notice=notice)
         if outcome is not None:
             return outcome
+    if req.session.place == broadcast_compose.PLACE:
+        outcome = broadcast_compose.redraw(req, notice)
+        if outcome is not None:
+            return outcome
     if req.session.place == chat_navigation.PLACE:
         outcome = chat_navigation.redraw(req, notice=notice)
         if outcome is not None:
@@ -51,6 +57,7 @@ def build_registry() -> Registry:
             *results_declarations(wizard),
             *follow.DECLARATIONS,
             *growth.declarations(),
+            *broadcast.DECLARATIONS,
             OnEvent("stale", Route("stale", _stale)),
         )
     )

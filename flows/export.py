@@ -13,6 +13,7 @@ from statemachine.contrib.diagram import MermaidGraphMachine
 
 from flows.app import REGISTRY
 from flows.book import Book
+from flows.broadcast.chart import BROADCAST
 from flows.catalog import Catalog
 from flows.catalog.follow_ups import is_follow_up
 from flows.catalog.human import field_label, model_title
@@ -33,6 +34,12 @@ SERVICE_CHARTS = {
         REQUEST.chart,
     ),
     "admin.md": ("Admin panel", "/admin: its screens and the questions it waits for.", ADMIN.chart),
+    "broadcast.md": (
+        "Broadcast (📣 Рассылка)",
+        "An admin composes a post, previews it, picks the audience and confirms (flows/broadcast/chart.py); "
+        "runtime/broadcasts.py sends it.",
+        BROADCAST.chart,
+    ),
     "jobs.md": (
         "A generation job",
         "A job's life after confirm (flows/jobs/lifecycle.py) and the money each step moves.",

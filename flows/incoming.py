@@ -73,6 +73,8 @@ class Incoming(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     command: str | None = None
     args: str = ""
     text: str | None = None
+    # The text (or a caption) as Telegram HTML, when it carried formatting (bold, links…); else None.
+    html: str | None = None
     callback_id: str | None = None
     callback_data: str | None = None
     # The message a callback button sits on (to edit it in place).

@@ -61,6 +61,7 @@ class Needs(msgspec.Struct, frozen=True):
     referral_code: str | None = None
     promo_code: str | None = None
     promos: bool = False
+    audiences: bool = False  # 📣 Рассылка: how many users each audience reaches (admins only)
 
 
 NOTHING = Needs()
@@ -98,3 +99,5 @@ class Loaded(msgspec.Struct, frozen=True):
     referral_start: ReferralStart | None = None
     promo: PromoLookup | None = None
     promos: tuple[PromoView, ...] = ()
+    # 📣 Рассылка: users per audience ("all", "active30", "paid")
+    audiences: dict[str, int] = {}

@@ -90,4 +90,22 @@ class AdminFlow(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_fie
     adjustment: Adjustment | None = None  # ask == "confirm": waiting for the admin's ✅
 
 
-FlowState = WizardSnapshot | TopupFlow | AdminFlow | ChatFlow
+BroadcastStep = Literal["compose", "button", "audience", "review"]
+BroadcastAudience = Literal["all", "active30", "paid"]
+
+
+class BroadcastFlow(
+    msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="flow", tag="broadcast"
+):
+    """📣 Рассылка being composed by an admin (flows/broadcast/chart.py): the step, the post so far."""
+
+    step: BroadcastStep = "compose"
+    text: str | None = None  # Telegram HTML
+    photo: str | None = None  # a photo's file_id (then `text` is its caption)
+    button_text: str | None = None
+    button_url: str | None = None
+    audience: BroadcastAudience | None = None
+    token: str | None = None  # the confirm button's; a tap with another one is stale
+
+
+FlowState = WizardSnapshot | TopupFlow | AdminFlow | ChatFlow | BroadcastFlow

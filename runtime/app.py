@@ -34,6 +34,7 @@ from persistence.db import create_pool
 from persistence.kie_limits import KieRateSlots
 from persistence.migrations import migrate
 from persistence.users import language_from_telegram
+from runtime.broadcasts import BroadcastOptions, BroadcastWorker
 from runtime.chat.runner import run_turn
 from runtime.chat.services import STOP_DATA, ChatServices, ChatTimings, operator_alert
 from runtime.chat.stop import note_stop
@@ -68,12 +69,15 @@ class TrtApp:
         jobs: JobsOptions | None = None,
         flood: FloodGate | None = None,
         chat: ChatTimings | None = None,
+        broadcasts: BroadcastOptions | None = None,
     ) -> None:
         self.settings = settings
         self.jobs_options = jobs or JobsOptions()
         self.jobs: JobWorker | None = None
         self.kie: KieClient | None = None
         self.chat_timings = chat or ChatTimings()
+        self.broadcast_options = broadcasts or BroadcastOptions()
+        self.broadcasts: BroadcastWorker | None = None
         self.chat: ChatServices | None = None
         self._chat_client: ChatClient | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -134,6 +138,7 @@ class TrtApp:
         processor.answer = partial(run_turn, self.chat)
         self._tasks.append(asyncio.create_task(self.worker.run(), name="inbox-worker"))
         self._tasks.append(asyncio.create_task(self.jobs.run(), name="job-worker"))
+        self.start_broadcasts()
 
         webhook = WebhookSettings(
             webhook_path_secret(s.telegram_bot_token),
@@ -166,6 +171,13 @@ class TrtApp:
         # Everything loaded so far (aiogram, the catalog, charts) lives as long as the process: moving it
         # out of the collector's reach keeps full collections from freezing the loop for ~200 ms.
         gc.freeze()
+
+    def start_broadcasts(self) -> BroadcastWorker:
+        """📣 Рассылка's sender (runtime/broadcasts.py); a new one resumes whatever the last one left."""
+        assert self.pool is not None and self._renderer is not None
+        self.broadcasts = BroadcastWorker(self.pool, self._renderer, self.broadcast_options)
+        self.broadcasts.start()
+        return self.broadcasts
 
     def _job_worker(self, catalog, renderer: TelegramRenderer, policy) -> JobWorker:
         s = self.settings
@@ -342,6 +354,8 @@ class TrtApp:
             await self.worker.stop(SHUTDOWN_GRACE_SECONDS)
         if self.jobs is not None:
             await self.jobs.stop()
+        if self.broadcasts is not None:
+            await self.broadcasts.stop()
         for task in [*self._tasks, *self._notices]:
             task.cancel()
         for task in self._tasks:

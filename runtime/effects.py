@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncpg
 
+from flows.broadcast.effects import StartBroadcast
 from flows.growth.model import DEFAULT_RULES, GrowthRules
 from flows.jobs.lifecycle import advance
 from flows.jobs.model import CancelQueuedJob, CreateJob, JobState
 from flows.outcome import Effect, MarkInactive, SetLanguage
 from flows.screens import Action
-from persistence import free_tier, jobs, ledger, users
+from persistence import broadcasts, free_tier, jobs, ledger, users
 from runtime import growth, money, plan
 from runtime.chat import effects as chat_effects
 
@@ -44,10 +45,13 @@ async def apply(
             # InsufficientFunds propagates: the update is retried and the flow shows the top-up screen.
             await ledger.hold(conn, job.user_id, job.price_kopecks, job.hold_key)
             await jobs.create(conn, job)
+        case StartBroadcast():
+            # A repeated confirm (same key) creates nothing; runtime/broadcasts.py sends the rows.
+            await broadcasts.create(conn, effect)
         case _ if money.is_money_effect(effect):
             return await money.apply(conn, effect, rules)
         case _ if plan.is_plan_effect(effect):
-            await plan.apply(conn, effect)
+            return await plan.apply(conn, effect, rules)
         case _ if growth.is_growth_effect(effect):
             await growth.apply(conn, effect)
         case _ if chat_effects.is_chat_effect(effect):

@@ -104,13 +104,17 @@ async def credit_paid_topup(
     payment_id: str,
     rules: GrowthRules,
     credit: Callable[[], Awaitable[ledger.Posting]],
+    *,
+    paid: int | None = None,
 ) -> list[Action]:
     """Credit a paid top-up (`credit`, the ledger's credit_topup) with what rides on it: the inviter's
     share (within the referral window), the invitee's welcome bonus (once ever) and pending % promo
-    codes (each once). Every bonus notes the payment id, so a refund finds and reverses it."""
+    codes (each once). Every bonus notes the payment id, so a refund finds and reverses it. `paid`:
+    the part of `amount` the user paid for (a Stars pack's bonus earns no share); all of it if None."""
+    basis = amount if paid is None else paid
     inviter = await growth.inviter_of(conn, user_id, rules.referral_days)
     pending = await growth.pending_percent(conn, user_id)
-    referral = share(amount, rules.referral_percent) if inviter is not None and inviter.earning else 0
+    referral = share(basis, rules.referral_percent) if inviter is not None and inviter.earning else 0
     welcome = rules.welcome_kopecks if inviter is not None else 0
     if welcome and await growth.topped_up(conn, user_id):
         welcome = 0  # only with the first top-up (and once ever: its key)
@@ -143,7 +147,7 @@ async def credit_paid_topup(
         )
         extra += welcome if paid.applied else 0
     for row in pending:
-        bonus = share(amount, row["percent"])
+        bonus = share(basis, row["percent"])
         if bonus:
             key = f"promo:{row['code']}:{user_id}"
             paid = await ledger.bonus(

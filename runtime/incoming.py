@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flows.broadcast.entities import FORMATTING, TextEntity, to_html
 from flows.incoming import Incoming, MediaInput, PaymentInfo
 from persistence.users import UserRow
 from runtime.updates import TgMessage, TgUpdate, TgUser
@@ -76,6 +77,12 @@ def to_incoming(
     return None
 
 
+def _html(text: str, entities: list[TextEntity] | None) -> str | None:
+    if not entities or not any(e.type in FORMATTING for e in entities):
+        return None
+    return to_html(text, entities)
+
+
 def _from_message(message: TgMessage, base: dict) -> Incoming:
     common = {"chat_id": message.chat.id, "chat_type": message.chat.type, **base}
     paid = message.successful_payment
@@ -97,10 +104,12 @@ def _from_message(message: TgMessage, base: dict) -> Incoming:
             head, _, args = text.partition(" ")
             command = head[1:].split("@", 1)[0].lower()
             return Incoming(kind="command", command=command, args=args.strip(), text=text, **common)
-        return Incoming(kind="text", text=text, **common)
+        return Incoming(kind="text", text=text, html=_html(text, message.entities), **common)
     media = _media_of(message)
     if media is not None:
-        return Incoming(kind="media", media=media, text=message.caption, **common)
+        caption = message.caption
+        html = _html(caption, message.caption_entities) if caption else None
+        return Incoming(kind="media", media=media, text=caption, html=html, **common)
     other = next(
         (name for name in ("sticker", "location", "contact") if getattr(message, name) is not None),
         "unsupported",

@@ -142,6 +142,7 @@ async def apply(conn: asyncpg.Connection, effect: Any, rules: GrowthRules = DEFA
                 payment_id,
                 rules,
                 lambda: ledger.credit_topup(conn, user_id, amount, payment_id, "stars", note=order_id),
+                paid=amount - effect.bonus_kopecks,
             )
         case RefundStarsOrder(order_id=order_id, admin_id=admin_id):
             attempt = await topups.refund_order(conn, order_id, admin_id)

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from flows.growth.model import DEFAULT_RULES, GrowthRules
 from flows.money.plan_effects import (
     PLAN_EFFECTS,
     CancelPlan,
@@ -16,8 +17,9 @@ from flows.money.plan_effects import (
     PayPlanPeriod,
     RefundPlanPeriod,
 )
+from flows.screens import Action
 from persistence import audit, ledger, plans, topups
-from runtime import ids
+from runtime import growth, ids
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,8 @@ def is_plan_effect(effect: object) -> bool:
     return isinstance(effect, PLAN_EFFECTS)
 
 
-async def apply(conn: asyncpg.Connection, effect: Any) -> None:
+async def apply(conn: asyncpg.Connection, effect: Any, rules: GrowthRules = DEFAULT_RULES) -> list[Action]:
+    """Apply one plan effect; returns the notices of the referral bonus a paid period earned."""
     match effect:
         case CreatePlanOrder(order_id=order_id, user_id=user_id, amount_kopecks=amount, stars=stars):
             await topups.create_order(conn, order_id, user_id, amount, stars, kind="plan")
@@ -38,23 +41,36 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
         ):
             if not await topups.pay_order(conn, order_id, charge_id):
                 order_id = await _renewal_order(conn, order_id, charge_id)
-            posting = await ledger.credit_topup(
-                conn, user_id, amount, f"stars:{charge_id}", SOURCE, note=order_id
+            # A paid period is a paid top-up: the inviter earns their share of it (runtime/growth.py).
+            credited: list[ledger.Posting] = []
+
+            async def credit() -> ledger.Posting:
+                posting = await ledger.credit_topup(
+                    conn, user_id, amount, f"stars:{charge_id}", SOURCE, note=order_id
+                )
+                credited.append(posting)
+                return posting
+
+            notices = await growth.credit_paid_topup(
+                conn, user_id, amount, f"stars:{charge_id}", rules, credit
             )
-            if posting.applied:
+            if credited and credited[0].applied:
                 await plans.paid(conn, user_id, until, order_id, charge_id)
+            return notices
         case CancelPlan(user_id=user_id):
             await plans.cancel(conn, user_id)
         case RefundPlanPeriod(user_id=user_id, order_id=order_id):
             attempt = await topups.refund_order(conn, order_id, BY_USER)
             if attempt is None:
-                return  # refunded already
+                return []  # refunded already
             # All or nothing: InsufficientFunds rolls the update back and the flow decides again.
+            await growth.lock_for_reversal(conn, f"stars:{attempt.charge_id}")
             posting = await ledger.reverse_topup(
                 conn, f"stars:{attempt.charge_id}", "plan refund via /paysupport", key=attempt.reversal_key
             )
             if not posting.applied:
                 raise ledger.LedgerError(f"plan refund {attempt.reversal_key} reversed nothing")
+            await growth.reverse_bonuses(conn, f"stars:{attempt.charge_id}", attempt.reversal_key)
             await plans.end_refunded(conn, user_id, order_id)
             await audit.record(
                 conn,
@@ -67,6 +83,7 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
             )
         case _:
             raise TypeError(f"no handler for plan effect {type(effect).__name__}")
+    return []
 
 
 async def _renewal_order(conn: asyncpg.Connection, order_id: str, charge_id: str) -> str:

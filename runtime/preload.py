@@ -19,7 +19,7 @@ from flows.incoming import AccountView, Incoming
 from flows.margin import export as margin_export
 from flows.preload import Loaded, Needs
 from flows.views import AdminStats, OperationView, OrderView, PlanView, TopupView, UserView
-from persistence import inbox, jobs, ledger, margin, plans, topups, users
+from persistence import broadcasts, inbox, jobs, ledger, margin, plans, topups, users
 from runtime import growth
 from runtime.chat import effects as chat_effects
 from runtime.popular import PopularModels
@@ -119,6 +119,8 @@ class Preloader:
                 found["ledger"] = await margin.export(
                     conn, needs.ledger_days, margin_export.MAX_ROWS + 1, now=event.now
                 )
+            if needs.audiences:
+                found["audiences"] = await broadcasts.audience_counts(conn)
         return Loaded(**found)
 
     async def _chat(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import msgspec
 
+from flows.broadcast.entities import TextEntity
+
 
 class TgUser(msgspec.Struct, frozen=True):
     id: int
@@ -48,6 +50,8 @@ class TgMessage(msgspec.Struct, frozen=True):
     from_: TgUser | None = msgspec.field(default=None, name="from")
     text: str | None = None
     caption: str | None = None
+    entities: list[TextEntity] | None = None
+    caption_entities: list[TextEntity] | None = None
     photo: list[TgFile] | None = None
     video: TgFile | None = None
     audio: TgFile | None = None

@@ -859,7 +859,7 @@ class FakeTelegram:
 
     State a test may read: ``messages[chat_id][message_id]`` (current Message dicts), ``webhook_url``,
     ``webhook_secret``, ``allowed_updates``, ``conflicts``, ``files``. Knobs: ``latency`` (seconds per
-    call), ``fail_next``, ``block_chat``.
+    call), ``fail_next``, ``block_chat``, ``throttle``.
     """
 
     def __init__(
@@ -957,6 +957,11 @@ class FakeTelegram:
         self._files_by_path: dict[str, _StoredFile] = {}
         self._failures: dict[str, deque[_Failure]] = {}
         self.blocked_chats: set[int | str] = set()
+        # Flood control (`throttle`): off until a test sets it.
+        self._flood: tuple[int, int, frozenset[str]] | None = None
+        self._flood_window: deque[float] = deque()
+        self._flood_until = 0.0
+        self.early_sends = 0  # sends that came back before the retry_after they were told to wait
         self.drafts: dict[int | str, dict[str, Any]] = {}  # the latest sendMessageDraft per chat
         self.invoice_links: dict[str, dict[str, Any]] = {}  # createInvoiceLink: link -> its parameters
         # editUserStarSubscription(is_canceled=true): (user id, charge id) whose renewals are stopped.
@@ -1045,6 +1050,40 @@ class FakeTelegram:
         self._failures.setdefault(method.lower(), deque()).append(
             _Failure(error_code, description, retry_after, times, chat_id)
         )
+
+    def throttle(
+        self,
+        per_second: int,
+        retry_after: int = 1,
+        methods: tuple[str, ...] = ("sendMessage", "sendPhoto"),
+    ) -> None:
+        """Flood control like Telegram's: after ``per_second`` messages within one second, sends answer
+        429 with ``parameters.retry_after``; a send before that wait is over is refused again and
+        counted in ``early_sends``. ``per_second=0`` turns it off."""
+        self._flood = (per_second, retry_after, frozenset(methods)) if per_second > 0 else None
+        self._flood_window.clear()
+        self._flood_until = 0.0
+
+    def _check_flood(self, method: str) -> None:
+        if self._flood is None:
+            return
+        per_second, retry_after, methods = self._flood
+        if method not in methods:
+            return
+        now = time.monotonic()
+        refusal = _ApiError(
+            429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+        )
+        if now < self._flood_until:
+            self.early_sends += 1
+            raise refusal
+        window = self._flood_window
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        if len(window) >= per_second:
+            self._flood_until = now + retry_after
+            raise refusal
+        window.append(now)
 
     def block_chat(self, chat_id: int | str) -> None:
         """The user blocked the bot: every call addressed to this chat answers 403."""
@@ -1295,6 +1334,7 @@ class FakeTelegram:
                     queue.remove(failure)
                 parameters = {"retry_after": failure.retry_after} if failure.retry_after is not None else None
                 raise _ApiError(failure.error_code, failure.description, parameters)
+        self._check_flood(method)
         if chat_id is not None and chat_id in self.blocked_chats:
             raise _ApiError(403, BLOCKED)
 

@@ -48,6 +48,8 @@ class PayStarsOrder(msgspec.Struct, frozen=True, tag="money.pay_stars_order"):
     user_id: int
     charge_id: str
     amount_kopecks: int
+    # The pack's bonus inside amount_kopecks: credited with it, but no referral share is paid on it.
+    bonus_kopecks: int = 0
 
 
 class RefundStarsOrder(msgspec.Struct, frozen=True, tag="money.refund_stars_order"):

@@ -172,7 +172,9 @@ def on_payment(req: Request) -> Outcome:
         buttons=(*rows, c.menu_row(lang)),
     )
     outcome = show(incoming, session, screen)
-    effect = PayStarsOrder(order.id, incoming.user_id, payment.charge_id, order.amount_kopecks)
+    pack = pack_value(order.stars, ctx)
+    bonus = pack.bonus_kopecks if pack is not None and pack.total_kopecks == order.amount_kopecks else 0
+    effect = PayStarsOrder(order.id, incoming.user_id, payment.charge_id, order.amount_kopecks, bonus)
     return Outcome(session=outcome.session, actions=outcome.actions, effects=(effect,))
 
 

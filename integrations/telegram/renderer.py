@@ -133,7 +133,9 @@ async def call(make_request: Callable[[], Awaitable[T]], *, what: str) -> T:
     try:
         result = await _with_flood_retries(make_request, what)
     except TelegramRetryAfter as exc:
-        raise TransientSendError(f"{what}: flood wait {exc.retry_after}s") from exc
+        raise TransientSendError(
+            f"{what}: flood wait {exc.retry_after}s", retry_after=exc.retry_after
+        ) from exc
     except TelegramForbiddenError as exc:
         raise UserBlockedBot(f"{what}: {exc.message}") from exc
     except TelegramBadRequest as exc:
@@ -222,6 +224,16 @@ class TelegramRenderer:
             log.info("inline answer skipped: %s", exc)
 
     async def _send(self, chat_id: int, screen: Screen) -> int:
+        if len(screen.media) == 1 and screen.media[0].kind == "photo":
+            # A photo with the screen's text as its caption (a broadcast post and its preview).
+            photo = screen.media[0].source
+            sent = await call(
+                lambda: self.bot.send_photo(
+                    chat_id, photo, caption=screen.text, reply_markup=keyboard(screen)
+                ),
+                what="sendPhoto",
+            )
+            return sent.message_id
         body = {"chat_id": chat_id, "text": screen.text, **TEXT_DEFAULTS}
         markup = keyboard_json(screen)
         if markup is not None:

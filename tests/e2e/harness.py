@@ -93,6 +93,7 @@ async def running_app(
     port: int | None = None,
     flood=None,
     chat=None,
+    broadcasts=None,
     **overrides: str,
 ):
     """The real app on a free port. `kie`: a started sandbox.kie.FakeKie to point the app at;
@@ -123,6 +124,7 @@ async def running_app(
         host="127.0.0.1",
         jobs=jobs,
         chat=chat,
+        broadcasts=broadcasts,
         flood=flood if flood is not None else FloodGate(rate=10_000, burst=100_000),
     )
     await app.start()

@@ -108,6 +108,7 @@ MENU_ROUTES: dict[str, tuple[str, Any, Loaded]] = {
     "topup_resume": ("resume", TopupResume(), Loaded()),
     "paysupport": ("command", "/paysupport", Loaded()),
     "admin_home": ("admin", "/admin", Loaded()),
+    "bc_start": ("admin", "/broadcast", Loaded()),
     "repeat": ("tap", Repeat("R-7K2F9Q"), Loaded(job=JOB)),
     "follow_up": (
         "tap",

@@ -382,3 +382,38 @@ async def test_guessing_codes_is_slowed_down(db, database_url):
         await db.execute("UPDATE promo_misses SET at = at - interval '61 minutes'")
         await guesser.say("/promo REAL")
         assert await guesser.available() == 10_00
+
+
+async def test_the_share_of_a_pack_skips_its_bonus_and_a_plan_period_earns_one_refunded_with_it(
+    db, database_url
+):
+    """Stars alike: a 1000 ⭐ pack earns the inviter 10 % of what was paid for (1 298,70 ₽), not of the
+    pack's bonus; each paid period of the monthly plan is a paid top-up too, and /paysupport's refund of
+    the period takes the inviter's share back."""
+    from tests.money.test_stars_plan_e2e import PLAN_CREDIT, _subscribed
+
+    async with running_app(database_url) as client:
+        await _bot_username_known(client)
+        anna = Chat(client, 7211, "anna")
+        code = await _invite_code(anna)
+        paul = Chat(client, 7212, "paul")
+        await paul.say(f"/start r-{code}")
+        await paul.tap_label("💰 Баланс")
+        await paul.tap_label("💳 Пополнить")
+        await paul.tap_label("⭐")
+        await paul.tap_label("1000 ⭐")
+        payload = client.tg.calls("sendInvoice", chat_id=7212)[-1].params["payload"]
+        await paul.pre_checkout(payload, 1000)
+        await paul.paid(payload, 1000, "pack-1000")
+        assert await paul.available() == 1298_70 + 129_87
+        assert await anna.available() == 129_87  # 10 % of 1 298,70 ₽, not of 1 428,57 ₽
+
+        await _subscribed(paul)
+        assert await paul.available() == 1298_70 + 129_87 + PLAN_CREDIT
+        assert await anna.available() == 129_87 + 65_00
+        await paul.say("/paysupport")
+        await paul.tap_label("↩️ Вернуть последний месяц")
+        await paul.tap_label("Да, вернуть")
+        assert await paul.available() == 1298_70 + 129_87
+        assert await anna.available() == 129_87
+        assert await ledger.audit(db) == []

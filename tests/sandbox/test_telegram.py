@@ -426,3 +426,23 @@ def test_update_factories_build_valid_updates() -> None:
     assert parsed[1].message.photo[-1].width == 1280
     assert parsed[8].my_chat_member.new_chat_member.status == "kicked"
     assert parsed[10].message.successful_payment.telegram_payment_charge_id
+
+
+async def test_throttle_answers_429_past_the_rate_and_refuses_early_retries(
+    bot: Bot, tg: FakeTelegram
+) -> None:
+    tg.throttle(per_second=2, retry_after=1)
+    await bot.send_message(1, "a")
+    await bot.send_message(2, "b")
+    with pytest.raises(TelegramRetryAfter) as refused:
+        await bot.send_message(3, "c")
+    assert refused.value.retry_after == 1
+    assert tg.calls("sendMessage")[-1].response["parameters"] == {"retry_after": 1}
+    assert tg.early_sends == 0
+    with pytest.raises(TelegramRetryAfter):  # before the wait is over: refused again, and counted
+        await bot.send_message(3, "c")
+    assert tg.early_sends == 1
+    await bot.answer_callback_query("cb-1")  # other methods are not throttled
+    tg.throttle(0)
+    await bot.send_message(3, "c")
+    assert [c.status for c in tg.calls("sendMessage")] == [200, 200, 429, 429, 200]

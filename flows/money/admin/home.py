@@ -7,6 +7,7 @@ import html
 from flows.money import common as c
 from flows.money.admin.common import LANG, home_row, panel
 from flows.outcome import Outcome, show
+from flows.payloads.broadcast import BcStart
 from flows.payloads.growth import AdminPromos
 from flows.payloads.margin import MarginReport
 from flows.payloads.money import AdminFindJob, AdminFindUser, AdminPending, AdminTopup
@@ -48,6 +49,7 @@ def home_screen(loaded: Loaded, *, notice: str | None = None) -> Screen:
             ),
             (Button(t(LANG, "margin.button"), data=MarginReport(7).data()),),
             (Button(t(LANG, "growth.admin_button"), data=AdminPromos().data()),),
+            (Button(t(LANG, "bc.open"), data=BcStart().data()),),
             c.menu_row(LANG),
         ),
     )
