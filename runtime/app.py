@@ -13,7 +13,6 @@ import aiohttp
 import asyncpg
 import msgspec
 from aiohttp import web
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_random_exponential
 
 from flows.book import Book
 from flows.catalog import load_catalog, load_policy
@@ -27,7 +26,7 @@ from integrations.net import Origins, origin_of, public_session, resolve_public
 from integrations.telegram.bot import create_bot
 from integrations.telegram.errors import TelegramSendError
 from integrations.telegram.media import MediaSender
-from integrations.telegram.renderer import TelegramRenderer, call
+from integrations.telegram.renderer import TelegramRenderer
 from persistence import inbox
 from persistence import kie_callbacks as callback_signatures
 from persistence.db import create_pool
@@ -47,12 +46,12 @@ from runtime.jobs.services import HOST_CHECK_TIMEOUT
 from runtime.poller import Poller
 from runtime.processor import UpdateProcessor
 from runtime.secrets import kie_callback_secret, webhook_header_secret, webhook_path_secret
-from runtime.updates import ALLOWED_UPDATES, UpdateHead
+from runtime.telegram_setup import configure_telegram
+from runtime.updates import UpdateHead
 from runtime.web import KieCallbackSettings, WebhookSettings, build_web_app
 
 log = logging.getLogger(__name__)
 
-BOT_COMMANDS = ("start", "models", "new", "mode", "balance", "history", "help", "cancel", "paysupport")
 HOUSEKEEPING_EVERY_SECONDS = 600.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 
@@ -163,7 +162,11 @@ class TrtApp:
         log.info("serving HTTP on port %s (mode: %s)", self.port, s.bot_mode)
 
         # Telegram may be briefly unreachable at boot: keep serving /health and retry in the background.
-        self._tasks.append(asyncio.create_task(self._configure_telegram(), name="telegram-setup"))
+        self._tasks.append(
+            asyncio.create_task(
+                configure_telegram(self._bot, self.settings, self._learn_username), name="telegram-setup"
+            )
+        )
         self._tasks.append(asyncio.create_task(self._housekeeping(), name="housekeeping"))
         if s.bot_mode == "polling":
             self.poller = Poller(s.database_url, s.telegram_api_base, s.telegram_bot_token, self.store_update)
@@ -301,47 +304,10 @@ class TrtApp:
                 log.exception("housekeeping failed; will try again")
             await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)
 
-    async def _configure_telegram(self) -> None:
-        bot = self._bot
-        s = self.settings
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception_type(TelegramSendError),
-            wait=wait_random_exponential(multiplier=1, max=60),
-        ):
-            with attempt:
-                await self._set_commands(bot)
-                await self._learn_username(bot)
-                if s.bot_mode == "webhook":
-                    # Re-registering the same URL and secret is idempotent, so every start does it.
-                    await call(
-                        lambda: bot.set_webhook(
-                            url=s.webhook_url,
-                            secret_token=webhook_header_secret(s.telegram_bot_token),
-                            allowed_updates=list(ALLOWED_UPDATES),
-                            max_connections=40,
-                        ),
-                        what="setWebhook",
-                    )
-                    log.info("webhook registered with Telegram")
-
-    async def _learn_username(self, bot) -> None:
-        """The bot's @username for invite links (flows/growth): asked once at start (aiogram keeps it)."""
-        me = await call(bot.me, what="getMe")
-        processor = self._processor
-        if processor is not None and me.username:
-            processor.ctx = msgspec.structs.replace(processor.ctx, bot_username=me.username)
-
-    @staticmethod
-    async def _set_commands(bot) -> None:
-        from aiogram.types import BotCommand
-
-        for lang in ("ru", "en"):
-            commands = [BotCommand(command=c, description=t(lang, f"commands.{c}")) for c in BOT_COMMANDS]
-            await call(
-                lambda c=commands, lc=lang: bot.set_my_commands(c, language_code=lc), what="setMyCommands"
-            )
-        default = [BotCommand(command=c, description=t("ru", f"commands.{c}")) for c in BOT_COMMANDS]
-        await call(lambda: bot.set_my_commands(default), what="setMyCommands")
+    def _learn_username(self, username: str) -> None:
+        """The bot's @username for invite links (flows/growth), from getMe at start."""
+        if self._processor is not None:
+            self._processor.ctx = msgspec.structs.replace(self._processor.ctx, bot_username=username)
 
     async def stop(self) -> None:
         """Stop taking work, let in-flight updates finish within a bound, then close everything.
