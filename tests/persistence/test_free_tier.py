@@ -119,9 +119,9 @@ async def test_free_unit_and_zero_hold_commit_or_roll_back_together(db, user):
 async def test_unknown_user_and_foreign_key(db, user):
     with pytest.raises(UnknownUser):
         await take_free(db, 999, "k", QUOTA)
-    await take_free(db, user, "shared", QUOTA)
+    await take_free(db, user, "one-key", QUOTA)
     with pytest.raises(ledger.LedgerError):
-        await take_free(db, OTHER, "shared", QUOTA)
+        await take_free(db, OTHER, "one-key", QUOTA)
 
 
 async def test_used_counter_matches_the_uses(db, user):
