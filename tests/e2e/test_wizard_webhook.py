@@ -49,6 +49,30 @@ class WebhookChat:
         message_id = self.client.tg.last_message(self.chat_id)["message_id"]
         return await self._after(make_callback_update(next(_update_ids), self.chat_id, data, message_id))
 
+    async def launch(self, data: str) -> str:
+        """Tap ✅ Запустить and wait for the job worker's progress message: it is sent after the tap's
+        reply, so without this wait it lands in the middle of whatever the test does next."""
+        before = await self._job_ids()
+        await self.tap(data)
+        deadline = asyncio.get_running_loop().time() + 20
+        while True:
+            row = await self.client.app.pool.fetchrow(
+                "SELECT request_id, progress_message_id FROM jobs WHERE chat_id = $1"
+                " AND NOT request_id = ANY($2::text[])",
+                self.chat_id,
+                before,
+            )
+            if row is not None and row["progress_message_id"] is not None:
+                return row["request_id"]
+            assert asyncio.get_running_loop().time() < deadline, "no progress message for the new job"
+            await asyncio.sleep(0.02)
+
+    async def _job_ids(self) -> list[str]:
+        rows = await self.client.app.pool.fetch(
+            "SELECT request_id FROM jobs WHERE chat_id = $1", self.chat_id
+        )
+        return [r["request_id"] for r in rows]
+
     async def media(self, file_id: str, kind: str) -> View:
         spec = {"file_id": file_id, "duration": 5, "file_size": 200_000}
         return await self._after(

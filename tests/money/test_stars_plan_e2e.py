@@ -231,7 +231,7 @@ async def _free_run(chat: WebhookChat) -> None:
     view = await chat.text("Кот в шляпе")
     while not view.has("✅ Запустить"):
         view = await chat.tap(view.data_for("✅ Продолжить"))
-    await chat.tap(view.data_for("✅ Запустить"))
+    await chat.launch(view.data_for("✅ Запустить"))
 
 
 async def test_paysupport_refunds_the_last_period_exactly(db, database_url):
