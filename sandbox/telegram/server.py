@@ -232,6 +232,9 @@ class FakeTelegram(_Controls, _MessageState, _MessageMethods, _BotMethods):
 
     def _inject_faults(self, method: str, params: dict[str, Any]) -> None:
         chat_id = params.get("chat_id")
+        scope = params.get("scope")
+        if chat_id is None and isinstance(scope, dict):
+            chat_id = scope.get("chat_id")  # setMyCommands for one chat is addressed to that chat
         for key in (method.lower(), "*"):
             queue = self._failures.get(key)
             if not queue:

@@ -5,11 +5,12 @@ import json
 import pytest
 
 from sandbox.telegram import (
+    FakeTelegram,
     make_channel_post_update,
     make_edited_message_update,
     make_message_update,
 )
-from tests.e2e.harness import running_app
+from tests.e2e.harness import ADMIN_ID, running_app
 
 
 async def _inbox_count(db) -> int:
@@ -80,8 +81,35 @@ async def test_startup_registers_webhook_with_secret_and_commands(db, database_u
         assert set(client.tg.allowed_updates) >= {"message", "callback_query", "pre_checkout_query"}
         languages = {c.params.get("language_code") for c in client.tg.calls("setMyCommands")}
         assert {"ru", "en"} <= languages
+        # Everyone's menu has no admin commands; the admin's own chat has /admin and /broadcast too.
+        await client.tg.wait_for(lambda c: c.method == "setMyCommands" and "scope" in c.params, count=3)
+        everyone = _menu(client.tg, "default", "", "ru")
+        admin = _menu(client.tg, "chat", ADMIN_ID, "ru")
+        assert "admin" not in everyone and "broadcast" not in everyone and "paysupport" in everyone
+        assert admin == everyone + ["admin", "broadcast"]
+        assert _menu(client.tg, "chat", ADMIN_ID, "en")[-2:] == ["admin", "broadcast"]
+        assert _menu(client.tg, "chat", ADMIN_ID, "") == admin
         # The bot never deletes its webhook in webhook mode (not even on shutdown).
     assert client.tg.calls("deleteWebhook") == []
+
+
+async def test_an_admin_without_a_chat_yet_does_not_stop_the_setup(db, database_url):
+    """Telegram answers "chat not found" for the menu of an admin who never opened the bot: the rest
+    of the setup (the username, the webhook) still happens, and nothing is retried in a loop."""
+    async with FakeTelegram() as tg:
+        tg.fail_next(
+            "setMyCommands", error_code=400, description="Bad Request: chat not found", chat_id=ADMIN_ID
+        )
+        async with running_app(database_url, tg) as client:
+            await client.tg.wait_for("setWebhook")
+            assert client.tg.webhook_url == client.app.settings.webhook_url
+            assert _menu(client.tg, "default", "", "ru")
+            assert _menu(client.tg, "chat", ADMIN_ID, "ru") == []
+            assert len(client.tg.calls("setMyCommands")) == 4  # ru, en, default, the admin's refused one
+
+
+def _menu(tg: FakeTelegram, scope: str, chat_id: int | str, lang: str) -> list[str]:
+    return [c["command"] for c in tg.commands.get(f"{scope}:{chat_id}:{lang}", [])]
 
 
 async def test_no_secret_reaches_the_logs_of_a_running_app(db, database_url):

@@ -151,6 +151,6 @@ _EVENT_KINDS = (
 
 
 def test_every_command_of_the_menu_has_a_route():
-    from runtime.telegram_setup import BOT_COMMANDS
+    from runtime.telegram_setup import ADMIN_COMMANDS, BOT_COMMANDS
 
-    assert set(BOT_COMMANDS) <= set(REGISTRY.command_names())
+    assert set(BOT_COMMANDS) | set(ADMIN_COMMANDS) <= set(REGISTRY.command_names())
