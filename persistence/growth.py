@@ -190,6 +190,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT DO NOTHING RETURNING code
 """
 
+END_PROMO = """
+UPDATE promo_codes SET expires_at = now()
+WHERE code = $1 AND (expires_at IS NULL OR expires_at > now())
+RETURNING code
+"""
+
 LIST_PROMOS = f"SELECT {PROMO_COLUMNS} FROM promo_codes ORDER BY created_at DESC LIMIT $1"
 
 
@@ -237,6 +243,11 @@ async def create_promo(conn: asyncpg.Connection, promo: PromoView, admin_id: int
         )
         is not None
     )
+
+
+async def end_promo(conn: asyncpg.Connection, code: str) -> bool:
+    """False when the code is unknown or already over (an ended code's expiry is never moved)."""
+    return await conn.fetchval(END_PROMO, code) is not None
 
 
 async def list_promos(db: Db, limit: int = 10) -> list[PromoView]:

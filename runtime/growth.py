@@ -18,6 +18,7 @@ from flows.growth.model import (
     GROWTH_EFFECTS,
     BindReferral,
     CreatePromo,
+    EndPromo,
     GrowthRules,
     RecordPromoMiss,
     RedeemPromo,
@@ -90,6 +91,8 @@ async def apply(conn: asyncpg.Connection, effect: Any) -> None:
             await growth.record_miss(conn, user_id)
         case CreatePromo(promo=promo, admin_id=admin_id):
             await growth.create_promo(conn, promo, admin_id)
+        case EndPromo(code=code):
+            await growth.end_promo(conn, code)
         case _:
             raise TypeError(f"no handler for growth effect {type(effect).__name__}")
 

@@ -95,5 +95,11 @@ class CreatePromo(msgspec.Struct, frozen=True, tag="growth.create"):
     admin_id: int
 
 
-GROWTH_EFFECTS = (BindReferral, RedeemPromo, RecordPromoMiss, CreatePromo)
+class EndPromo(msgspec.Struct, frozen=True, tag="growth.end"):
+    """Nobody can redeem the code from now on; who already did keeps it (a pending % still applies)."""
+
+    code: str
+
+
+GROWTH_EFFECTS = (BindReferral, RedeemPromo, RecordPromoMiss, CreatePromo, EndPromo)
 DEFAULT_RULES = GrowthRules()

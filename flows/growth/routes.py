@@ -1,5 +1,5 @@
 """🎁 Пригласить друга, `/start r-<code>`, 🎟 Промокод and `/promo CODE`, and the admin's promo codes
-(`/admin` → 🎟 Промокоды, `/newpromo …`). Pure: the runtime loads (runtime/growth.py) and applies the
+(`/admin` → 🎟 Промокоды, `/newpromo …`, `/endpromo CODE`). Pure: the runtime loads (runtime/growth.py) and applies the
 effects (flows/growth/model.py) in the update's transaction."""
 
 from __future__ import annotations
@@ -8,11 +8,14 @@ import datetime as dt
 import html
 from urllib.parse import quote
 
+import msgspec
+
 from flows.growth.model import (
     PROMO_CODE,
     REF_PREFIX,
     BindReferral,
     CreatePromo,
+    EndPromo,
     RecordPromoMiss,
     RedeemPromo,
     promo_code,
@@ -172,10 +175,13 @@ def promo_line(promo: PromoView) -> str:
     return f"<code>{promo.code}</code> · {what} · {uses} · {until}{new}"
 
 
-def promos_screen(req: Request, *, notice: str | None = None) -> Screen:
+def promos_screen(
+    req: Request, *, notice: str | None = None, promos: tuple[PromoView, ...] | None = None
+) -> Screen:
     lines = [notice, ""] if notice else []
     lines.append(t(LANG, "growth.admin_promos"))
-    lines += [promo_line(p) for p in req.loaded.promos] or [t(LANG, "growth.admin_no_promos")]
+    shown = req.loaded.promos if promos is None else promos
+    lines += [promo_line(p) for p in shown] or [t(LANG, "growth.admin_no_promos")]
     lines += ["", t(LANG, "growth.admin_syntax")]
     return Screen(text="\n".join(lines), buttons=(home_row(),))
 
@@ -247,7 +253,25 @@ def new_promo(req: Request) -> Outcome:
     )
 
 
-def _new_promo_needs(event: Incoming, payload: object, session: Session) -> Needs:
+def end_promo(req: Request) -> Outcome:
+    """`/endpromo CODE`: the code stops working now (a leaked or mistaken one); what users already got
+    stays theirs. The list shows the code ended at once."""
+    session, lookup = panel(req.session), req.loaded.promo
+    if lookup is None:
+        return show(req.event, session, promos_screen(req, notice=t(LANG, "growth.admin_end_syntax")))
+    promo = lookup.promo
+    if promo is None or (promo.expires_at is not None and promo.expires_at <= lookup.now):
+        key = "growth.admin_end_unknown" if promo is None else "growth.admin_end_already"
+        notice = t(LANG, key, code=html.escape(lookup.code))
+        return show(req.event, session, promos_screen(req, notice=notice))
+    ended = msgspec.structs.replace(promo, expires_at=lookup.now)
+    shown = tuple(ended if p.code == ended.code else p for p in req.loaded.promos)
+    notice = t(LANG, "growth.admin_ended", line=promo_line(ended))
+    outcome = show(req.event, session, promos_screen(req, notice=notice, promos=shown))
+    return Outcome(session=outcome.session, actions=outcome.actions, effects=(EndPromo(ended.code),))
+
+
+def _admin_promo_needs(event: Incoming, payload: object, session: Session) -> Needs:
     words = event.args.split()
     return Needs(promo_code=promo_code(words[0]), promos=True) if words else Needs(promos=True)
 
@@ -281,5 +305,6 @@ def declarations() -> tuple[Declaration, ...]:
         OnCallback(
             AdminPromos, Route("admin_promos", open_promos, needs=_needs(promos=True), admin_only=True)
         ),
-        OnCommand(("newpromo",), Route("new_promo", new_promo, needs=_new_promo_needs, admin_only=True)),
+        OnCommand(("newpromo",), Route("new_promo", new_promo, needs=_admin_promo_needs, admin_only=True)),
+        OnCommand(("endpromo",), Route("end_promo", end_promo, needs=_admin_promo_needs, admin_only=True)),
     )

@@ -310,6 +310,53 @@ async def test_percent_code_applies_once_on_the_next_top_up(db, database_url):
         assert ADMIN_ID
 
 
+async def test_an_ended_code_is_refused_to_new_users_and_kept_by_those_who_used_it(db, database_url):
+    """`/endpromo`: a leaked code stops at once; a fixed credit stays, a pending % still applies."""
+    async with running_app(database_url) as client:
+        await _new_promo(client, "LEAK 100")
+        await _new_promo(client, "PLUS10 10%")
+        anna = Chat(client, 7651, "anna")
+        await anna.say("/start")
+        await anna.say("/promo leak")
+        await anna.say("/promo plus10")
+        assert await anna.available() == 100_00
+
+        # Only an admin can end a code: a user's /endpromo changes nothing.
+        await anna.say("/endpromo LEAK")
+        assert await db.fetchval("SELECT expires_at FROM promo_codes WHERE code = 'LEAK'") is None
+
+        admin = admin_chat(client)
+        await admin.say("/endpromo leak")
+        notice, listed = admin.last_text().split("🎟 Промокоды")
+        assert notice.startswith("⛔ Закончен: LEAK · 100 ₽ · 1/∞ · ") and "бонус сохраняет" in notice
+        # The list shows the code ended (a date, not ∞) right away.
+        assert "LEAK · 100 ₽ · 1/∞ · " in listed and "LEAK · 100 ₽ · 1/∞ · ∞" not in listed
+        ended_at = await db.fetchval("SELECT expires_at FROM promo_codes WHERE code = 'LEAK'")
+        assert ended_at is not None
+        await admin.say("/endpromo LEAK")
+        assert "Промокод LEAK уже не действует" in admin.last_text()
+        assert await db.fetchval("SELECT expires_at FROM promo_codes WHERE code = 'LEAK'") == ended_at
+        await admin.say("/endpromo NOPE")
+        assert "Промокода NOPE нет" in admin.last_text()
+        await admin.say("/endpromo")
+        assert "Какой промокод закончить" in admin.last_text()
+        await admin.say("/endpromo plus10")
+        assert "Закончен" in admin.last_text()
+
+        boris = Chat(client, 7652, "boris")
+        await boris.say("/start")
+        await boris.say("/promo LEAK")
+        assert "Срок действия промокода LEAK закончился" in boris.last_text()
+        await boris.say("/promo PLUS10")
+        assert "закончился" in boris.last_text()
+        assert await boris.available() == 0
+
+        # Anna keeps the 100 ₽, and her % (entered before the end) rides on her next top-up.
+        await _approve(client, anna, "top:a:10000")
+        assert await anna.available() == 100_00 + 100_00 + 10_00
+        assert await ledger.audit(db) == []
+
+
 async def test_a_refund_telegram_refuses_gives_the_bonuses_back_and_a_later_one_takes_them_once(
     db, database_url
 ):
