@@ -126,8 +126,8 @@ WHERE request_id = $1 AND lease_token = $2
 FINISH = """
 UPDATE jobs
 SET state = $4, finished_at = now(), result_urls = $5::jsonb, result_text = $6, failure_code = $7,
-    failure_message = $8, refunded_kopecks = $9, result_ids = $10::jsonb, next_check_at = now(), lease_until = NULL,
-    lease_token = NULL, updated_at = now()
+    failure_message = $8, refunded_kopecks = $9, result_ids = $10::jsonb, kie_credits_billed = $11,
+    next_check_at = now(), lease_until = NULL, lease_token = NULL, updated_at = now()
 WHERE request_id = $1 AND lease_token = $2 AND state = $3 AND finished_at IS NULL
 """
 
@@ -289,6 +289,7 @@ async def finish(
     failure_message: str | None = None,
     refunded_kopecks: int | None = None,
     result_ids: list[str] | None = None,
+    kie_credits_billed: float | None = None,
 ) -> bool:
     status = await db.execute(
         FINISH,
@@ -302,6 +303,7 @@ async def finish(
         failure_message[:1000] if failure_message else failure_message,
         refunded_kopecks,
         result_ids or None,
+        kie_credits_billed,
     )
     return _changed(status)
 

@@ -1,9 +1,9 @@
 """The margin report and the ledger export (docs/operations.md): one query each.
 
 The report groups every money fact of the period by Moscow day, model and source: revenue (entries into
-the revenue account: captured generations, settled chat answers), Kie's cost of the runs done (the
-credits stored with each succeeded job and each kept chat answer, × the rate the caller passes, rounded
-per run), refunds of generations after they were charged (adjustments keyed `jobrefund:`,
+the revenue account: captured generations, settled chat answers), Kie's cost of the runs done (Kie's
+bill of each succeeded job, else the catalog credits stored with it; the credits stored with each kept
+chat answer; × the rate the caller passes, rounded per run), refunds of generations after they were charged (adjustments keyed `jobrefund:`,
 `undeliverable:`, `unreturned:` + request id), bonuses (every other adjustment: admin credits and
 debits; and referral and promo bonuses from the promotions account, net of reversals), top-ups in and top-ups given back.
 """
@@ -49,12 +49,15 @@ facts AS (
     LEFT JOIN dialogs d ON d.id = r.dialog_id
     WHERE e.created_at >= period.since AND e.created_at < period.until
   UNION ALL
-    -- Generations Kie did (succeeded), paid or free, at the credits stored with the job.
-    SELECT j.finished_at, j.model_id, 'job', 0, coalesce(round(j.kie_credits * $3::numeric), 0)::bigint,
+    -- Generations Kie did (succeeded), paid or free: Kie's bill of the task, else the catalog's credits
+    -- stored with the job at confirm.
+    SELECT j.finished_at, j.model_id, 'job', 0, coalesce(round(j.credits * $3::numeric), 0)::bigint,
            1, (j.price_kopecks = 0)::int,
-           CASE WHEN j.price_kopecks = 0 THEN coalesce(round(j.kie_credits * $3::numeric), 0) ELSE 0 END::bigint,
-           (j.kie_credits IS NULL)::int, 0, 0, 0, 0
-    FROM period, jobs j
+           CASE WHEN j.price_kopecks = 0 THEN coalesce(round(j.credits * $3::numeric), 0) ELSE 0 END::bigint,
+           (j.credits IS NULL)::int, 0, 0, 0, 0
+    FROM period,
+         (SELECT finished_at, model_id, price_kopecks, state, coalesce(kie_credits_billed, kie_credits) AS credits
+          FROM jobs) j
     WHERE j.state = 'succeeded' AND j.finished_at >= period.since AND j.finished_at < period.until
   UNION ALL
     -- Chat answers kept (answered or stopped with text), paid or free.

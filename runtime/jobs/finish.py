@@ -75,9 +75,11 @@ async def finish_job(
     failure_message: str | None = None,
     unreturned_kopecks: int = 0,
     result_ids: list[str] | None = None,
+    kie_credits_billed: float | None = None,
 ) -> None:
     """Move `job` to where `event` (succeed, fail, time_out) leads on its chart and settle the money the
-    chart names for it. `unreturned_kopecks`: on success, what the outputs Kie did not return cost."""
+    chart names for it. `unreturned_kopecks`: on success, what the outputs Kie did not return cost;
+    `kie_credits_billed`: on success, what Kie said the task cost (the margin report's Kie cost)."""
     assert job.lease_token is not None
     target = advance(job.state, event)
     async with pool.acquire() as conn, conn.transaction():
@@ -97,6 +99,7 @@ async def finish_job(
             failure_message=failure_message,
             refunded_kopecks=refunded,
             result_ids=result_ids,
+            kie_credits_billed=kie_credits_billed,
         )
         if not changed:
             # Raising rolls the money back with it: whoever holds the lease now settles the job.

@@ -84,6 +84,7 @@ async def check(services: JobServices, job: Job) -> None:
             result_text=status.result_text,
             unreturned_kopecks=_unreturned(services, job, len(urls)),
             result_ids=list(status.result_ids) or None,
+            kie_credits_billed=_billed(status.credits_consumed),
         )
         return
     if status.state == "failed":
@@ -101,6 +102,11 @@ async def check(services: JobServices, job: Job) -> None:
     await jobs.schedule_check(
         services.pool, job.request_id, job.lease_token, services.timings.poll_delay(elapsed)
     )
+
+
+def _billed(credits: float | None) -> float | None:
+    """Kie's bill of a succeeded task; a 0 there means "not reported" (Kie reports 0 for failed tasks)."""
+    return credits if credits is not None and credits > 0 else None
 
 
 def _unreturned(services: JobServices, job: Job, returned: int) -> int:

@@ -38,7 +38,7 @@ async def test_the_report_switches_periods_and_sends_the_ledger_as_csv(db, datab
         text = admin.last_text()
         assert "Маржа за 7 дней" in text
         assert "Выручка: 5,46 ₽ (генерации 5,00 ₽ · тексты 0,46 ₽)" in text
-        assert "Себестоимость Kie: 2,51 ₽ (тексты 0,23 ₽" in text  # 190 + 38 + 23
+        assert "Себестоимость Kie: 2,51 ₽ (по счёту Kie" in text and "тексты 0,23 ₽)" in text  # 190 + 38 + 23
         assert "Возвраты за генерации: 0,00 ₽" in text
         assert "Маржа: 2,95 ₽" in text  # 546 − 0 − 251
         assert "начислено админом 20,00 ₽ · бесплатных запусков 1, их Kie 0,38 ₽" in text
