@@ -36,7 +36,8 @@ from bench.common import cpu_seconds, fmt, percentile
 
 def _serve_kie(first_token: float, tokens_per_second: float, tokens: int) -> int:
     """The child process: the fake Kie chat server until stdin closes."""
-    from sandbox.kie_chat import KieChatState, add_chat_routes
+    from sandbox.kie.chat import add_chat_routes
+    from sandbox.kie.chat_state import KieChatState
 
     words = " ".join(f"слово{n}" for n in range(tokens))
     state = KieChatState(first_token_delay=first_token, token_delay=1.0 / tokens_per_second)

@@ -10,7 +10,7 @@ failCode 500), so the failure screens and the refund can be seen.
 Results are drawn in a worker thread while createTask answers (real Kie takes about a second there
 too), so the event loop that also serves the bot and the web chat never stalls on a video.
 
-Text chat: the chat endpoints (sandbox/kie_chat.py, mounted on this same server) stream the answer of
+Text chat: the chat endpoints (sandbox/kie/chat.py, mounted on this same server) stream the answer of
 `chat_reply` at a model's pace; the page's "fail next" switch fails the next chat answer too (Kie's
 HTTP 200 with code 500).
 """
@@ -26,10 +26,9 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
-from sandbox import kie_follow as follow
 from sandbox import media
-from sandbox.kie import _DEDICATED_MODEL, DEFAULT_API_KEY, Fail, FakeKie, FakeTask, Phase, Succeed
-from sandbox.kie_chat import ChatFault, KieChatState
+from sandbox.kie import _DEDICATED_MODEL, DEFAULT_API_KEY, Fail, FakeKie, FakeTask, Phase, Succeed, follow
+from sandbox.kie.chat_state import ChatFault, KieChatState
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +104,7 @@ class SimulatedKie(FakeKie):
 
     def chat_reply(self, model: str, messages: list[dict[str, Any]]) -> str:
         """The seam for text chat: the answer a chat model gives in the demo, in Markdown as models
-        write (the chat endpoints of sandbox/kie_chat.py stream it word by word at a model's pace)."""
+        write (the chat endpoints of sandbox/kie/chat.py stream it word by word at a model's pace)."""
         last = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
         text = last if isinstance(last, str) else " ".join(str(part) for part in last or [])
         return (
@@ -118,7 +117,7 @@ class SimulatedKie(FakeKie):
             '```python\nprint("Привет из демо TRT")\n```'
         )
 
-    # --- text chat: the endpoints of sandbox/kie_chat.py at a model's pace -------------------------
+    # --- text chat: the endpoints of sandbox/kie/chat.py at a model's pace -------------------------
 
     def _chat_state(self, api_key: str) -> KieChatState:
         return _DemoChat(api_key=api_key, credit_route=False)
@@ -143,7 +142,7 @@ class SimulatedKie(FakeKie):
         body = recorded.json
         if not isinstance(body, dict):
             return await super()._create(family, recorded)
-        # A follow-up's dedicated route names its model (Suno extend, WAV, Veo extend…: sandbox/kie_follow.py).
+        # A follow-up's dedicated route names its model (Suno extend, WAV, Veo extend…: sandbox/kie/follow.py).
         model = follow.ROUTE_MODEL.get(recorded.path) or _model_of(family, body)
         profile = self.profile(model, family)
         failing = self.fail_next_run

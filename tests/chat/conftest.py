@@ -26,7 +26,7 @@ from runtime.chat.runner import run_turn
 from runtime.chat.services import ChatServices, ChatTimings, operator_alert
 from runtime.jobs.files import TelegramFiles
 from sandbox.kie import FakeKie
-from sandbox.kie_chat import KieChatState
+from sandbox.kie.chat_state import KieChatState
 from sandbox.telegram import DEFAULT_TOKEN, FakeTelegram
 
 CATALOG = load_catalog()

@@ -21,7 +21,8 @@ from integrations.kie import (
 from integrations.kie.chat import ChatAnswer, ChatClient, ChatMessage, ChatRequest, TextDelta
 from integrations.kie.chat.client import ChatTimeout
 from integrations.kie.chat.sse import read_events
-from sandbox.kie_chat import DEFAULT_CHAT_KEY, KieChatState, start_chat_server
+from sandbox.kie.chat import start_chat_server
+from sandbox.kie.chat_state import DEFAULT_CHAT_KEY, KieChatState
 
 MODELS = {
     "openai_chat": ("gpt-5-2", "/gpt-5-2/v1/chat/completions", False),

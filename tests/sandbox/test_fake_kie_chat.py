@@ -5,7 +5,8 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from sandbox.kie_chat import DEFAULT_CHAT_KEY, KieChatState, start_chat_server
+from sandbox.kie.chat import start_chat_server
+from sandbox.kie.chat_state import DEFAULT_CHAT_KEY, KieChatState
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_CHAT_KEY}"}
 
