@@ -1,9 +1,10 @@
 """A fake of Kie's synchronous chat endpoints, following ../shared/kie/chat.md §10 (vendored here).
 
-Standalone on purpose: `add_chat_routes(app, state)` mounts the routes on any aiohttp app (the fake
-Kie mounts them on its own server — `FakeKie.chat` is their state — so the bot meets one emulator on
-KIE_API_BASE, as it meets one Kie; a bench server), `start_chat_server(state)` runs them alone. Like the fake Kie it does not import
-integrations/kie: a fake reusing the code under test cannot catch its mistakes.
+Mountable anywhere: `add_chat_routes(app, state)` mounts the routes on any aiohttp app (the fake Kie
+mounts them on its own server — `FakeKie.chat` is their state — so the bot meets one emulator on
+KIE_API_BASE, as it meets one Kie; a bench server), `start_chat_server(state)` runs them alone. Like
+the fake Kie it does not import integrations/kie: a fake reusing the code under test cannot catch its
+mistakes.
 
 Wire behaviour (chat.md §2–§8):
 - Routes: `POST /{gpt-5-2|gemini-*}/v1/chat/completions` (OpenAI chat, the path selects the model),
