@@ -115,12 +115,14 @@ class JsonBodySession(AiohttpSession):
             raise TelegramNetworkError(method=method(), message=f"{type(e).__name__}: {e}") from e
 
 
-# What the bot's defaults (create_bot) add to every text message, as aiogram writes them: the direct
-# JSON path (post_json) adds the same, so both paths send the same body.
+BOT_DEFAULTS = DefaultBotProperties(parse_mode="HTML", link_preview_is_disabled=True)
+
+# What BOT_DEFAULTS add to every text message, as aiogram writes them: the direct JSON path
+# (post_json) adds the same, so both paths send the same body.
 TEXT_DEFAULTS: dict[str, Any] = {
-    "parse_mode": "HTML",
-    "link_preview_options": {"is_disabled": True},
-    "disable_web_page_preview": True,
+    "parse_mode": BOT_DEFAULTS.parse_mode,
+    "link_preview_options": {"is_disabled": BOT_DEFAULTS.link_preview_is_disabled},
+    "disable_web_page_preview": BOT_DEFAULTS.link_preview_is_disabled,
 }
 
 
@@ -131,5 +133,5 @@ def create_bot(token: str, api_base: str, *, timeout: float = 30.0) -> Bot:
     return Bot(
         token=token,
         session=session,
-        default=DefaultBotProperties(parse_mode="HTML", link_preview_is_disabled=True),
+        default=BOT_DEFAULTS,
     )
