@@ -4,6 +4,8 @@ import pytest
 
 from persistence.db import create_pool
 from persistence.migrations import migrate
+from sandbox.kie import FakeKie
+from sandbox.telegram import FakeTelegram
 from tests.db import create_database, drop_database, truncate_all, url_for
 
 
@@ -31,3 +33,17 @@ async def db(pool):
     """The run's pool with every table emptied first: each test starts from a clean database."""
     await truncate_all(pool)
     return pool
+
+
+# The two fakes of what tests cannot reach, fresh for each test (folders that need them configured
+# otherwise, e.g. tests/integrations with its own key, define their own).
+@pytest.fixture
+async def kie():
+    async with FakeKie() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def tg():
+    async with FakeTelegram() as fake:
+        yield fake

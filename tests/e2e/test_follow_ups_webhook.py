@@ -16,8 +16,8 @@ import pytest
 from flows.catalog.pricing import credits_to_kopecks, format_rub
 from flows.wizard import chart
 from persistence import ledger, users
-from sandbox.kie import CreateError, Fail, FakeKie, Phase, Succeed
-from sandbox.telegram import FakeTelegram, make_callback_update
+from sandbox.kie import CreateError, Fail, Phase, Succeed
+from sandbox.telegram import make_callback_update
 from tests.e2e.harness import running_app
 from tests.e2e.test_wizard_webhook import WebhookChat
 from tests.flows.driver import CATALOG, POLICY, View, fill_from_example
@@ -28,18 +28,6 @@ PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 BALANCE = 2_000_00  # what the user tops up after the parent run, for the follow-ups
-
-
-@pytest.fixture
-async def kie():
-    async with FakeKie() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def tg():
-    async with FakeTelegram() as fake:
-        yield fake
 
 
 def kopecks(credits: float) -> int:

@@ -11,33 +11,16 @@ from runtime.popular import PopularModels
 from sandbox.telegram import make_inline_query_update, make_message_update
 from tests.e2e.harness import running_app
 from tests.e2e.test_wizard_webhook import WebhookChat
-from tests.flows.driver import CATALOG
 from tests.jobs.conftest import add_job
-
-
-async def _run(chat: WebhookChat, model_id: str, *, photo: bool = False) -> None:
-    """A free run the shortest way: on the card send the description (or the photo), confirm. The job
-    then waits for the closed Kie quietly (a photo Telegram knows: an unknown one fails the job, and
-    its failure message would land in the middle of the next run)."""
-    entry = CATALOG.get(model_id)
-    view = await chat.text(f"/start m-{entry.slug}")
-    if photo:
-        chat.client.tg.add_file(f"photo-{entry.slug}", b"jpeg-bytes", "photos/file_1.jpg")
-        view = await chat.media(f"photo-{entry.slug}", "image")
-    else:
-        view = await chat.text("Кот в шляпе")
-    while not view.has("✅ Запустить"):
-        view = await chat.tap(view.data_for("✅ Продолжить"))
-    await chat.launch(view.data_for("✅ Запустить"))
 
 
 async def test_recent_models_after_three_runs(db, database_url):
     async with running_app(database_url) as client:
         chat = WebhookChat(client, 8101)
-        await _run(chat, "z-image")
-        await _run(chat, "google/nano-banana")
-        await _run(chat, "recraft/remove-background", photo=True)
-        await _run(chat, "z-image")  # again: moves to the front, not twice
+        await chat.run("z-image")
+        await chat.run("google/nano-banana")
+        await chat.run("recraft/remove-background", photo=True)
+        await chat.run("z-image")  # again: moves to the front, not twice
         assert await db.fetchval("SELECT count(*) FROM jobs WHERE user_id = 8101") == 4
         recent = await db.fetchval("SELECT recent_models FROM users WHERE id = 8101")
         assert recent == ["z-image", "recraft/remove-background", "google/nano-banana"]

@@ -8,7 +8,6 @@ import logging
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from integrations.kie import (
     KieAuthError,
@@ -30,59 +29,15 @@ from integrations.kie import (
 )
 from integrations.kie.families import get_family
 from integrations.kie.types import decode_param
-from sandbox.kie import CreateError, CreateHang, Fail, FakeKie, Phase, Succeed
+from sandbox.kie import CreateError, CreateHang, Fail, Phase, Succeed
+from tests.integrations.kie_support import API_KEY, FAST, poll_until_done
 
-API_KEY = "kie-secret-key-4f9a0c1e77b2d3"
 BOT_TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk"
-FAST = RetryPolicy(attempts=5, within_seconds=5, base_seconds=0.01, max_wait_seconds=0.05)
-
-
-@pytest.fixture
-async def kie():
-    async with FakeKie(api_key=API_KEY) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(kie):
-    client = KieClient(kie.api_base, kie.upload_base, API_KEY, retry=FAST)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def receiver():
-    """Where the fake delivers callbacks (Suno requires a callBackUrl)."""
-    bodies: list[bytes] = []
-
-    async def handle(request: web.Request) -> web.Response:
-        bodies.append(await request.read())
-        return web.json_response({"code": 200, "msg": "success"})
-
-    app = web.Application()
-    app.router.add_post("/kie/cb", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}/kie/cb", bodies
-    await runner.cleanup()
 
 
 async def _download(url: str) -> tuple[int, bytes, str]:
     async with aiohttp.ClientSession() as session, session.get(url) as response:
         return response.status, await response.read(), response.content_type
-
-
-async def _poll_until_done(client: KieClient, family: str, task_id: str, polls: int = 10):
-    seen = []
-    for _ in range(polls):
-        status = await client.get_task(family, task_id)
-        seen.append(status.state)
-        if status.done:
-            return status, seen
-    raise AssertionError(f"task never finished: {seen}")
 
 
 # --- happy path of every family ------------------------------------------------------------------
@@ -113,7 +68,7 @@ async def test_each_family_runs_to_success_with_downloadable_urls(
 
     task_id = await client.create_task(family, model_id, request_input, callback_url)
 
-    status, seen = await _poll_until_done(client, family, task_id)
+    status, seen = await poll_until_done(client, family, task_id)
     assert seen[-1] == "succeeded" and len(seen) == 3
     assert seen[1] == "running"
     assert seen[0] in ("queued", "running")  # successFlag families cannot tell queued from running
@@ -448,7 +403,7 @@ async def test_bot_token_never_reaches_kie(client, kie, receiver):
     task_id = await client.create_task(
         "market", "google/nano-banana-edit", {"image_urls": [url]}, receiver[0]
     )
-    await _poll_until_done(client, "market", task_id)
+    await poll_until_done(client, "market", task_id)
     for request in kie.requests:
         blob = repr((request.path, request.query, request.headers, request.json, request.form, request.body))
         assert BOT_TOKEN not in blob and BOT_TOKEN.split(":")[1] not in blob

@@ -8,28 +8,14 @@ import json
 
 import pytest
 
-from integrations.kie import KieClient, KieError
+from integrations.kie import KieError
 from integrations.kie.callbacks import parse_callback
 from integrations.kie.families import get_family
 from integrations.kie.follow_families import extra_status, stem_urls, wav_urls
 from integrations.kie.types import SunoExtraRecord
-from sandbox.kie import FakeKie
-from tests.integrations.test_kie_client import API_KEY, FAST, _poll_until_done, receiver  # noqa: F401
+from tests.integrations.kie_support import poll_until_done
 
 CALLBACK = "https://bot.example/kie/cb"
-
-
-@pytest.fixture
-async def kie():
-    async with FakeKie(api_key=API_KEY) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def client(kie):
-    client = KieClient(kie.api_base, kie.upload_base, API_KEY, retry=FAST)
-    yield client
-    await client.close()
 
 
 async def _song(client) -> tuple[str, list[str], list[str]]:
@@ -39,7 +25,7 @@ async def _song(client) -> tuple[str, list[str], list[str]]:
         {"prompt": "a song", "customMode": False, "instrumental": False, "model": "V5"},
         CALLBACK,
     )
-    status, _ = await _poll_until_done(client, "suno", task_id)
+    status, _ = await poll_until_done(client, "suno", task_id)
     return task_id, list(status.result_ids), list(status.result_urls)
 
 
@@ -54,7 +40,7 @@ async def test_suno_extend_cover_wav_and_stems_run_on_the_parents_track(client, 
         "suno-extend", "suno-extend", {"audioId": ids[0], "model": "V5", "defaultParamFlag": False}, CALLBACK
     )
     assert kie.requests[-1].path == "/api/v1/generate/extend"
-    assert (await _poll_until_done(client, "suno-extend", extend))[0].state == "succeeded"
+    assert (await poll_until_done(client, "suno-extend", extend))[0].state == "succeeded"
     cover = await client.create_task(
         "suno-cover",
         "suno-upload-cover",
@@ -67,9 +53,9 @@ async def test_suno_extend_cover_wav_and_stems_run_on_the_parents_track(client, 
         },
         CALLBACK,
     )
-    assert (await _poll_until_done(client, "suno-cover", cover))[0].state == "succeeded"
+    assert (await poll_until_done(client, "suno-cover", cover))[0].state == "succeeded"
     wav = await client.create_task("suno-wav", "suno-wav", {"taskId": task_id, "audioId": ids[0]}, CALLBACK)
-    status, _ = await _poll_until_done(client, "suno-wav", wav)
+    status, _ = await poll_until_done(client, "suno-wav", wav)
     assert status.state == "succeeded" and status.result_urls[0].endswith(".wav")
     assert kie.queries_per_task[wav] and status.raw_state == "SUCCESS"
     stems = await client.create_task(
@@ -78,7 +64,7 @@ async def test_suno_extend_cover_wav_and_stems_run_on_the_parents_track(client, 
         {"taskId": task_id, "audioId": ids[0], "type": "separate_vocal"},
         CALLBACK,
     )
-    status, _ = await _poll_until_done(client, "suno-stems", stems)
+    status, _ = await poll_until_done(client, "suno-stems", stems)
     assert status.state == "succeeded" and len(status.result_urls) == 2
 
 
@@ -98,13 +84,13 @@ async def test_operations_on_unknown_tracks_are_refused_as_kie_does(client, kie)
 
 async def test_veo_extend_sends_the_parents_tier_not_a_catalog_id(client, kie):
     parent = await client.create_task("veo", "veo3_fast", {"prompt": "a wave"}, None)
-    await _poll_until_done(client, "veo", parent)
+    await poll_until_done(client, "veo", parent)
     child = await client.create_task(
         "veo-extend", "veo3-extend", {"taskId": parent, "model": "fast", "prompt": "on"}, None
     )
     body = kie.requests[-1].json
     assert kie.requests[-1].path == "/api/v1/veo/extend" and body["model"] == "fast"
-    assert (await _poll_until_done(client, "veo-extend", child))[0].state == "succeeded"
+    assert (await poll_until_done(client, "veo-extend", child))[0].state == "succeeded"
     with pytest.raises(KieError) as refused:
         await client.create_task(
             "veo-extend", "veo3-extend", {"taskId": "unknown", "model": "fast", "prompt": "x"}, None
@@ -143,8 +129,8 @@ async def test_wav_and_stems_callbacks_name_their_task(client, kie, receiver):  
         {"taskId": task_id, "audioId": ids[0], "type": "separate_vocal"},
         url,
     )
-    await _poll_until_done(client, "suno-wav", wav)
-    await _poll_until_done(client, "suno-stems", stems)
+    await poll_until_done(client, "suno-wav", wav)
+    await poll_until_done(client, "suno-stems", stems)
     await kie.wait_callbacks()
     hints = {parse_callback(b).task_id: json.loads(b) for b in bodies}
     assert {wav, stems} <= set(hints)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-
 from flows.catalog.validate import build_request_input
 from flows.jobs.model import Job, hold_key
 from integrations.kie.client import RetryPolicy
@@ -14,7 +12,6 @@ from integrations.kie.rate_limit import RateLimit
 from persistence import jobs, ledger, users
 from runtime.ids import new_request_id
 from runtime.jobs import JobsOptions, JobTimings, PollTier
-from sandbox.kie import FakeKie
 from sandbox.telegram import FakeTelegram
 from tests.flows.driver import CATALOG
 
@@ -51,18 +48,6 @@ def fast_options(**changes: Any) -> JobsOptions:
         query_limit=RateLimit(1000, 1.0),
         **changes,
     )
-
-
-@pytest.fixture
-async def kie():
-    async with FakeKie() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def tg():
-    async with FakeTelegram() as fake:
-        yield fake
 
 
 def example_input(model_id: str) -> dict[str, Any]:

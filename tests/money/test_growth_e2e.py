@@ -46,6 +46,31 @@ async def _approve(client, user: Chat, amount_data: str) -> None:
     await admin.tap(ok, message_id)
 
 
+async def _invited(
+    client, inviter_id: int, invitee_id: int, name: str, *, welcome_kopecks: int | None = None
+) -> tuple[Chat, Chat]:
+    """Anna (the inviter) and a brand-new user who started through her link; `welcome_kopecks` sets the
+    policy's welcome bonus (10 % for 90 days, as by default)."""
+    await _bot_username_known(client)
+    if welcome_kopecks is not None:
+        client.app._processor.growth = GrowthRules(
+            referral_percent=10, referral_days=90, welcome_kopecks=welcome_kopecks
+        )
+    inviter = Chat(client, inviter_id, "anna")
+    code = await _invite_code(inviter)
+    invitee = Chat(client, invitee_id, name)
+    await invitee.say(f"/start r-{code}")
+    return inviter, invitee
+
+
+async def _pay_pack(user: Chat, rubles: int, charge_id: str) -> tuple[str, int]:
+    """A Stars pack bought and paid (pre-checkout, then the payment): (the invoice payload, stars)."""
+    payload, stars = await _buy_pack(user, rubles)
+    await user.pre_checkout(payload, stars)
+    await user.paid(payload, stars, charge_id)
+    return payload, stars
+
+
 async def test_invite_link_binding_rules_and_bonus_on_an_approved_transfer(db, database_url):
     async with running_app(database_url) as client:
         await _bot_username_known(client)
@@ -133,26 +158,15 @@ async def test_concurrent_starts_bind_once(db, database_url):
 
 async def test_stars_bonus_welcome_and_reversal_on_refund(db, database_url):
     async with running_app(database_url) as client:
-        await _bot_username_known(client)
-        client.app._processor.growth = GrowthRules(
-            referral_percent=10, referral_days=90, welcome_kopecks=25_00
-        )
-        anna = Chat(client, 7201, "anna")
-        code = await _invite_code(anna)
-        stella = Chat(client, 7202, "stella")
-        await stella.say(f"/start r-{code}")
-        payload, stars = await _buy_pack(stella, 100)
-        await stella.pre_checkout(payload, stars)
-        await stella.paid(payload, stars, "charge-g1")
+        anna, stella = await _invited(client, 7201, 7202, "stella", welcome_kopecks=25_00)
+        payload, stars = await _pay_pack(stella, 100, "charge-g1")
         await stella.paid(payload, stars, "charge-g1")  # a repeated payment message: nothing twice
         # 100 ₽ + the 25 ₽ welcome bonus; Anna 10 ₽.
         assert await stella.available() == 125_00
         assert await anna.available() == 10_00
         assert any("Бонус: +25 ₽" in t for t in stella.texts())
         # A second Stars top-up: Anna earns again, no second welcome bonus.
-        payload2, stars2 = await _buy_pack(stella, 300)
-        await stella.pre_checkout(payload2, stars2)
-        await stella.paid(payload2, stars2, "charge-g2")
+        await _pay_pack(stella, 300, "charge-g2")
         assert await stella.available() == 425_00
         assert await anna.available() == 40_00
 
@@ -176,14 +190,8 @@ async def test_stars_bonus_welcome_and_reversal_on_refund(db, database_url):
 
 async def test_refund_takes_back_only_what_the_inviter_has_left(db, database_url):
     async with running_app(database_url) as client:
-        await _bot_username_known(client)
-        anna = Chat(client, 7301, "anna")
-        code = await _invite_code(anna)
-        stella = Chat(client, 7302, "stella")
-        await stella.say(f"/start r-{code}")
-        payload, stars = await _buy_pack(stella, 100)
-        await stella.pre_checkout(payload, stars)
-        await stella.paid(payload, stars, "charge-g3")
+        anna, stella = await _invited(client, 7301, 7302, "stella")
+        payload, _ = await _pay_pack(stella, 100, "charge-g3")
         assert await anna.available() == 10_00
         # Anna spends 7 ₽ of it on a generation.
         await ledger.hold(db, 7301, 7_00, "R-SPENT1:7301:m")
@@ -361,17 +369,8 @@ async def test_a_refund_telegram_refuses_gives_the_bonuses_back_and_a_later_one_
     db, database_url
 ):
     async with running_app(database_url) as client:
-        await _bot_username_known(client)
-        client.app._processor.growth = GrowthRules(
-            referral_percent=10, referral_days=90, welcome_kopecks=5_00
-        )
-        anna = Chat(client, 7701, "anna")
-        code = await _invite_code(anna)
-        stella = Chat(client, 7702, "stella")
-        await stella.say(f"/start r-{code}")
-        payload, stars = await _buy_pack(stella, 300)
-        await stella.pre_checkout(payload, stars)
-        await stella.paid(payload, stars, "charge-g7")
+        anna, stella = await _invited(client, 7701, 7702, "stella", welcome_kopecks=5_00)
+        await _pay_pack(stella, 300, "charge-g7")
         assert (await stella.available(), await anna.available()) == (305_00, 30_00)
         client.tg.fail_next("refundStarPayment", error_code=400, description="Bad Request: CHARGE_NOT_FOUND")
         admin = admin_chat(client)
@@ -392,11 +391,7 @@ async def test_a_refund_telegram_refuses_gives_the_bonuses_back_and_a_later_one_
 
 async def test_no_share_of_bonuses_or_adjustments_and_none_after_the_window(db, database_url):
     async with running_app(database_url) as client:
-        await _bot_username_known(client)
-        anna = Chat(client, 7801, "anna")
-        code = await _invite_code(anna)
-        boris = Chat(client, 7802, "boris")
-        await boris.say(f"/start r-{code}")
+        anna, boris = await _invited(client, 7801, 7802, "boris")
         # A promo credit and an admin credit are not top-ups: the inviter earns nothing on them.
         await _new_promo(client, "GIFT 100")
         await boris.say("/promo GIFT")
@@ -440,11 +435,7 @@ async def test_the_share_of_a_pack_skips_its_bonus_and_a_plan_period_earns_one_r
     from tests.money.test_stars_plan_e2e import PLAN_CREDIT, _subscribed
 
     async with running_app(database_url) as client:
-        await _bot_username_known(client)
-        anna = Chat(client, 7211, "anna")
-        code = await _invite_code(anna)
-        paul = Chat(client, 7212, "paul")
-        await paul.say(f"/start r-{code}")
+        anna, paul = await _invited(client, 7211, 7212, "paul")
         await paul.tap_label("💰 Баланс")
         await paul.tap_label("💳 Пополнить")
         await paul.tap_label("⭐")

@@ -204,7 +204,7 @@ async def test_a_failed_renewal_lapses_the_plan_and_the_free_quota_goes_back(db,
             "VALUES (704, (now() AT TIME ZONE 'Europe/Moscow')::date, 5)"
         )
         chat = WebhookChat(client, 704)
-        await _free_run(chat)
+        await chat.run("z-image")
         assert await db.fetchval("SELECT free FROM jobs WHERE user_id = 704") is True
         assert await user.available() == PLAN_CREDIT
 
@@ -213,7 +213,7 @@ async def test_a_failed_renewal_lapses_the_plan_and_the_free_quota_goes_back(db,
             "UPDATE stars_plans SET paid_until = now() - interval '1 second' WHERE user_id = 704"
         )
         assert await _free_today(user) == "осталось 0 из 5"
-        await _free_run(chat)
+        await chat.run("z-image")
         runs = await db.fetch("SELECT free, price_kopecks FROM jobs WHERE user_id = 704 ORDER BY created_at")
         assert [r["free"] for r in runs] == [True, False] and runs[1]["price_kopecks"] > 0
         balance = await ledger.balance(db, 704)
@@ -224,14 +224,6 @@ async def test_a_failed_renewal_lapses_the_plan_and_the_free_quota_goes_back(db,
         await user.tap_label("📅 Подписка на месяц")
         assert "Подписка закончилась" in user.last_text()
         assert any(label.startswith("⭐ Оформить") for label in _labels(user))
-
-
-async def _free_run(chat: WebhookChat) -> None:
-    view = await chat.text("/start m-z-image")
-    view = await chat.text("Кот в шляпе")
-    while not view.has("✅ Запустить"):
-        view = await chat.tap(view.data_for("✅ Продолжить"))
-    await chat.launch(view.data_for("✅ Запустить"))
 
 
 async def test_paysupport_refunds_the_last_period_exactly(db, database_url):
