@@ -9,10 +9,12 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import asyncpg
 
+from flows.catalog.pricing import cost_kopecks_per_credit
 from flows.catalog.text import NO_TEXT, TextCatalog
 from flows.ids import normalize_request_id
 from flows.incoming import AccountView, Incoming
@@ -52,11 +54,8 @@ class Preloader:
         self.text = text
         self.text_quota = text_quota
         # 📊 Маржа: what one Kie credit costs in kopecks (usd_per_credit × rub_per_usd × 100, no markup).
-        self.kopecks_per_credit = (
-            Decimal(str(policy.usd_per_credit)) * Decimal(str(policy.rub_per_usd)) * 100
-            if policy is not None
-            else Decimal(0)
-        )
+        rate = cost_kopecks_per_credit(policy) if policy is not None else Fraction(0)
+        self.kopecks_per_credit = Decimal(rate.numerator) / Decimal(rate.denominator)
 
     async def load(
         self,

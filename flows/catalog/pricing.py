@@ -213,6 +213,11 @@ def credits_for(
     return _frac(row.credits) * units_for(entry, resolved, media_seconds)
 
 
+def cost_kopecks_per_credit(policy: PricingPolicy) -> Fraction:
+    """What one Kie credit costs the operator, in kopecks (no markup, no rounding): the margin's rate."""
+    return _frac(policy.usd_per_credit) * _frac(policy.rub_per_usd) * 100
+
+
 def credits_to_kopecks(credits: Fraction | float, policy: PricingPolicy) -> int:
     raw = (
         (Fraction(str(credits)) if isinstance(credits, float) else Fraction(credits))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flows.catalog.pricing import cost_kopecks_per_credit
 from flows.margin import export
 from flows.margin.report import PERIODS, Figures, Report
 from flows.payloads.margin import MarginCsv, MarginReport
@@ -44,7 +44,7 @@ def rate_text(policy: Any) -> str | None:
     """What one Kie credit costs the operator (no markup), e.g. "0,475"."""
     if policy is None:
         return None
-    rate = Fraction(str(policy.usd_per_credit)) * Fraction(str(policy.rub_per_usd))
+    rate = cost_kopecks_per_credit(policy) / 100
     return f"{float(rate):.6f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
