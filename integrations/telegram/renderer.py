@@ -76,19 +76,9 @@ def keyboard_json(screen: Screen) -> dict[str, object] | None:
 
 
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
-    if not screen.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(text=b.text, url=b.url)
-                if b.url
-                else InlineKeyboardButton(text=b.text, callback_data=b.data)
-                for b in row
-            ]
-            for row in screen.buttons
-        ]
-    )
+    """The same keyboard as aiogram's model, for the calls that go through aiogram (media, streaming)."""
+    markup = keyboard_json(screen)
+    return InlineKeyboardMarkup.model_validate(markup) if markup is not None else None
 
 
 def _flood_wait(state: RetryCallState) -> float:
